@@ -1,0 +1,1 @@
+"""The planning workbook data contract: sheets, columns, parsing and validation (pure)."""

@@ -1,0 +1,87 @@
+"""Helpers shared by every step: periods and turning masked rows into issues."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from snop.errors import Issue, Severity
+
+ROW = "_row"
+"""Column holding the spreadsheet row a record came from (header = row 1)."""
+
+PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+YEAR_PATTERN = re.compile(r"^\d{4}$")
+
+
+def period_to_index(period: str) -> int:
+    """Months since year 0 for a 'YYYY-MM' period, so periods can be subtracted."""
+    return int(period[:4]) * 12 + int(period[5:7]) - 1
+
+
+def index_to_period(index: int) -> str:
+    """Inverse of :func:`period_to_index`."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def shift_period(period: str, months: int) -> str:
+    """Return the period ``months`` after ``period`` (negative goes back)."""
+    return index_to_period(period_to_index(period) + months)
+
+
+def period_range(first: str, last: str) -> list[str]:
+    """Every period from ``first`` to ``last`` inclusive."""
+    return [index_to_period(i) for i in range(period_to_index(first), period_to_index(last) + 1)]
+
+
+def issues_where(
+    mask: pd.Series,
+    frame: pd.DataFrame,
+    *,
+    sheet: str | None,
+    column: str | None,
+    code: str,
+    message: str,
+    value_column: str | None = None,
+    severity: Severity = "error",
+) -> list[Issue]:
+    """Turn the rows of ``frame`` selected by ``mask`` into issues.
+
+    ``message`` may use ``{value}`` and any column of the frame as format fields, e.g.
+    ``"{value} is not a known product"``. Row numbers come from the ``_row`` column when the
+    frame has one.
+    """
+    hits = frame.loc[mask.fillna(False).astype(bool)]
+    if hits.empty:
+        return []
+    value_col = value_column or column
+    issues = []
+    for record in hits.to_dict("records"):
+        value = record.get(value_col) if value_col else None
+        if _is_missing(value):
+            value = None
+        fields = {str(k): ("" if _is_missing(v) else v) for k, v in record.items()}
+        fields["value"] = "" if value is None else value
+        row = record.get(ROW)
+        issues.append(
+            Issue(
+                code=code,
+                message=message.format(**fields),
+                sheet=sheet,
+                row=None if row is None or _is_missing(row) else int(row),
+                column=column,
+                value=value,
+                severity=severity,
+            )
+        )
+    return issues
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
