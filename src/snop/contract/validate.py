@@ -98,11 +98,22 @@ def check_workbook(raw: Mapping[str, pd.DataFrame], known: KnownKeys) -> Checked
 def _sheet_presence_issues(raw: Mapping[str, pd.DataFrame], known: KnownKeys) -> list[Issue]:
     issues = []
     for sheet in SHEETS:
-        if sheet.required and sheet.name not in raw and sheet.name not in known.filled_sheets:
+        if not sheet.required or sheet.name in known.filled_sheets:
+            continue
+        if sheet.name not in raw:
             issues.append(
                 Issue(
                     "missing_sheet",
-                    f"sheet {sheet.name} is missing and the database has none yet "
+                    f"the sheet is missing, and the database has no {sheet.name} yet "
+                    f"({sheet.description})",
+                    sheet.name,
+                )
+            )
+        elif raw[sheet.name].empty:
+            issues.append(
+                Issue(
+                    "empty_sheet",
+                    f"the sheet has no rows, and the database has no {sheet.name} yet "
                     f"({sheet.description})",
                     sheet.name,
                 )
@@ -112,7 +123,7 @@ def _sheet_presence_issues(raw: Mapping[str, pd.DataFrame], known: KnownKeys) ->
             issues.append(
                 Issue(
                     "unknown_sheet",
-                    f"sheet {name} is not part of the contract and is not imported",
+                    "this sheet is not part of the contract and is not imported",
                     name,
                     severity="warning",
                 )

@@ -1,0 +1,1 @@
+"""The ``snop`` command line: a thin adapter over the services."""

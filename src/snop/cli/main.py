@@ -1,0 +1,236 @@
+"""Entry point of the ``snop`` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from snop import __version__
+from snop.cli.render import console, err_console, print_issues, print_json
+from snop.errors import InvalidInput, SnopError
+from snop.services import demo as demo_service
+from snop.services import exports, imports, status
+from snop.services.database import Database, init_database, open_database
+
+app = typer.Typer(
+    name="snop",
+    help="snop: Sales & Operations Planning. One agreed plan of record every month.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+@dataclass
+class _State:
+    database: str | None = None
+    debug: bool = False
+    json: bool = False
+
+
+STATE = _State()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="SNOP_DATABASE_URL",
+        help="SQLite file or database URL (postgresql://user@host/name). Default: ./snop.db.",
+        show_envvar=True,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"snop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    db: DbOption = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """Sales & Operations Planning: demand, supply, inventory and money in one plan."""
+    STATE.database = db
+    STATE.debug = debug
+
+
+def _open(db: str | None, *, create: bool = False) -> Database:
+    return open_database(db or STATE.database, create=create)
+
+
+def _actor() -> str:
+    return os.environ.get("SNOP_USER") or getpass.getuser()
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create the database, or upgrade it to this version's schema (safe to repeat)."""
+    report = init_database(db or STATE.database)
+    if report.changed:
+        before = report.from_revision or "empty"
+        console.print(f"Database {report.database}: schema {before} -> {report.to_revision}.")
+    else:
+        console.print(f"Database {report.database} is up to date ({report.to_revision}).")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="Planning workbook (.xlsx) or folder of .csv.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and count, change nothing.")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a planning workbook: all sheets checked first, then written in one go.
+
+    Every error is reported with its sheet, row and column, and then nothing is written.
+    Importing the same workbook again changes nothing (rows are matched on their keys).
+    """
+    STATE.json = as_json
+    database = _open(db, create=True)
+    with err_console.status(f"Importing {path} ..."):
+        report = imports.import_workbook(database, path, actor=_actor(), dry_run=dry_run)
+    if as_json:
+        print_json({"ok": True, **report.to_dict()})
+        return
+    print_issues(report.warnings, title="Warnings (imported anyway)", to=console)
+    _print_import(report)
+
+
+def _print_import(report: imports.ImportReport) -> None:
+    from rich.table import Table
+
+    table = Table(
+        title=f"{'Checked' if report.dry_run else 'Imported'} {report.source}", title_justify="left"
+    )
+    for name in ("sheet", "rows", "new", "changed", "unchanged"):
+        table.add_column(name, justify="left" if name == "sheet" else "right")
+    for row in report.sheets:
+        table.add_row(
+            row.sheet,
+            f"{row.rows:,}",
+            f"{row.inserted:,}",
+            f"{row.updated:,}",
+            f"{row.unchanged:,}",
+        )
+    console.print(table)
+    if report.dry_run:
+        console.print("Dry run: the workbook is valid; nothing was written.")
+    elif report.changed == 0:
+        console.print("Nothing changed: the database already holds exactly this data.")
+    else:
+        console.print(f"{report.changed:,} rows written in one transaction.")
+
+
+@app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="File.xlsx to write, or a folder for .csv files.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Export all planning data as a workbook in the import format (or a .csv folder)."""
+    report = exports.export_workbook(_open(db), path)
+    if as_json:
+        print_json({"path": report.path, "rows": report.rows})
+        return
+    total = sum(report.rows.values())
+    filled = ", ".join(f"{name} {count:,}" for name, count in report.rows.items() if count)
+    console.print(f"Wrote {report.path}: {total:,} rows ({filled}).")
+
+
+@app.command()
+def template(
+    path: Annotated[Path, typer.Argument(help="Where to write the empty workbook (.xlsx).")],
+) -> None:
+    """Write an empty planning workbook with an instructions sheet explaining every column."""
+    exports.export_template(path)
+    console.print(
+        f"Wrote {path}: fill in the sheets (the first one explains each column), then run "
+        f"`snop import {path}`."
+    )
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed builds the same company.")
+    ] = demo_service.DEFAULT_SEED,
+    end_month: Annotated[
+        str | None,
+        typer.Option(help="Last month of history (YYYY-MM). Default: last month."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace data that is not an earlier demo.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Build the demo company (a seeded outdoor-gear manufacturer) and plan it."""
+    STATE.json = as_json
+    last = end_month or demo_service.last_full_month(dt.date.today())
+    database = _open(db, create=True)
+    with err_console.status("Building the demo company ..."):
+        summary = demo_service.build_demo(
+            database, seed=seed, last_history_month=last, actor=_actor(), force=force
+        )
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    console.print(summary.render(database.display_url))
+
+
+@app.command("status")
+def status_(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show what the database holds: company, data per sheet, history range, last import."""
+    summary = status.describe(_open(db))
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    console.print(summary.render())
+
+
+def run() -> None:
+    """Run the CLI, turning snop's errors into messages and exit codes (no tracebacks)."""
+    try:
+        app()
+    except InvalidInput as exc:
+        if STATE.debug:
+            raise
+        if STATE.json:
+            print_json(
+                {
+                    "ok": False,
+                    "error": str(exc),
+                    "errors": [i.to_dict() for i in exc.issues],
+                    "warnings": [w.to_dict() for w in exc.warnings],
+                }
+            )
+        else:
+            print_issues(exc.issues, title="Errors", to=err_console)
+            print_issues(exc.warnings, title="Warnings", to=err_console)
+            err_console.print(f"[bold red]{exc}[/]. Fix the rows above and run again.")
+        sys.exit(2)
+    except SnopError as exc:
+        if STATE.debug:
+            raise
+        if STATE.json:
+            print_json({"ok": False, "error": str(exc)})
+        else:
+            err_console.print(f"[bold red]Error:[/] {exc}")
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""A generated demo company to try snop with, without any data of your own."""

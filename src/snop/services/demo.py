@@ -1,0 +1,127 @@
+"""Build the demo company and run every planning step snop has on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from snop.contract.sheets import KNOWN_METRICS
+from snop.demo.company import DEMO_NAME, build_demo_company
+from snop.errors import InvalidInput, Issue
+from snop.frames import PERIOD_PATTERN
+from snop.services import imports
+from snop.services.database import Database
+from snop.services.status import COMPANY_NAME
+
+DEFAULT_SEED = 42
+
+
+def last_full_month(today: dt.date) -> str:
+    """The month before ``today``'s: the last month whose history is complete."""
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """What ``snop demo`` built."""
+
+    company: str
+    seed: int
+    history_from: str
+    history_to: str
+    counts: dict[str, int]
+    families: list[str]
+    sites: list[str]
+    target_years: list[str]
+    import_id: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "company": self.company,
+            "seed": self.seed,
+            "history_from": self.history_from,
+            "history_to": self.history_to,
+            "rows": self.counts,
+            "families": self.families,
+            "sites": self.sites,
+            "target_periods": self.target_years,
+            "import_id": self.import_id,
+        }
+
+    def render(self, database: str) -> str:
+        """The summary a new user reads after ``snop demo``."""
+        c = self.counts
+        return "\n".join(
+            [
+                f"[bold green]Built the demo company {self.company}[/] in {database} "
+                f"(seed {self.seed}).",
+                f"  {c['products']} products in {len(self.families)} families "
+                f"({', '.join(self.families)})",
+                f"  {c['customers']} customers in {c['segments']} segments, "
+                f"{c['resources']} resources at {len(self.sites)} sites "
+                f"({', '.join(self.sites)})",
+                f"  demand history {self.history_from} .. {self.history_to}: "
+                f"{c['demand_history']:,} order lines",
+                f"  {c['targets']} strategy targets ({', '.join(self.target_years)}), "
+                f"{c['events']} market events, {c['capacity']} capacity overrides",
+                "",
+                "[bold]Next:[/]",
+                "  snop status                  what the database holds",
+                "  snop export demo.xlsx        the demo as a workbook: what your data looks like",
+                "  snop template my-data.xlsx   an empty workbook that explains every column",
+                "  snop --db mine.db import my-data.xlsx   load your own data beside the demo",
+            ]
+        )
+
+
+def build_demo(
+    db: Database,
+    *,
+    last_history_month: str,
+    actor: str,
+    seed: int = DEFAULT_SEED,
+    force: bool = False,
+) -> DemoSummary:
+    """Build the seeded demo company in ``db``, replacing an earlier demo.
+
+    The data goes through the same validation and import as a user's workbook. A database
+    that holds imported data of the user's is only replaced with ``force``.
+    """
+    if not PERIOD_PATTERN.match(last_history_month):
+        raise InvalidInput(
+            [
+                Issue(
+                    "bad_period",
+                    f"'{last_history_month}' is not a month written YYYY-MM",
+                    column="end-month",
+                    value=last_history_month,
+                )
+            ]
+        )
+    sheets = build_demo_company(last_history_month=last_history_month, seed=seed)
+    report = imports.import_frames(
+        db,
+        sheets,
+        source=f"demo company (seed {seed})",
+        actor=actor,
+        replace=True,
+        force=force,
+        is_demo=True,
+        settings={COMPANY_NAME: DEMO_NAME},
+    )
+    history = sheets["demand_history"]["period"]
+    targets = sheets["targets"]
+    return DemoSummary(
+        company=DEMO_NAME,
+        seed=seed,
+        history_from=str(history.min()),
+        history_to=str(history.max()),
+        counts={name: len(frame) for name, frame in sheets.items()},
+        families=sorted(sheets["products"]["family"].unique()),
+        sites=sorted(sheets["resources"]["site"].unique()),
+        target_years=sorted(targets.loc[targets["metric"].isin(KNOWN_METRICS), "period"].unique()),
+        import_id=report.import_id,
+    )

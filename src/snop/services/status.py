@@ -1,0 +1,92 @@
+"""What a database holds, in a few lines a planner reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from snop.services.database import Database
+from snop.store import frames as store_frames
+from snop.store.tables import DataImport, DemandHistory, Product, Resource, Setting
+
+COMPANY_NAME = "company_name"
+
+
+@dataclass(frozen=True, slots=True)
+class DataSummary:
+    """Counts per sheet, the history's span and the last import."""
+
+    database: str
+    company: str | None
+    rows: dict[str, int]
+    families: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    history_from: str | None = None
+    history_to: str | None = None
+    last_import: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "database": self.database,
+            "company": self.company,
+            "rows": self.rows,
+            "families": self.families,
+            "sites": self.sites,
+            "history_from": self.history_from,
+            "history_to": self.history_to,
+            "last_import": self.last_import,
+        }
+
+    def render(self) -> str:
+        """A short text for the terminal."""
+        lines = [f"[bold]{self.company or 'snop database'}[/] at {self.database}"]
+        if not any(self.rows.values()):
+            lines.append("No data yet: run `snop demo`, or `snop import <workbook>`.")
+            return "\n".join(lines)
+        lines.append(
+            f"{self.rows['products']:,} products in {len(self.families)} families, "
+            f"{self.rows['customers']:,} customers in {self.rows['segments']} segments, "
+            f"{self.rows['resources']} resources at {len(self.sites)} sites."
+        )
+        if self.history_from:
+            lines.append(
+                f"Demand history {self.history_from} .. {self.history_to}: "
+                f"{self.rows['demand_history']:,} rows."
+            )
+        if self.last_import:
+            lines.append(
+                f"Last import: {self.last_import['source']} by {self.last_import['actor']} "
+                f"at {self.last_import['at']}."
+            )
+        return "\n".join(lines)
+
+
+def describe(db: Database) -> DataSummary:
+    """Summarise the database's content."""
+    with db.sessions.begin() as s:
+        rows = store_frames.count_rows(s)
+        first, last = s.execute(
+            select(func.min(DemandHistory.period), func.max(DemandHistory.period))
+        ).one()
+        setting = s.get(Setting, COMPANY_NAME)
+        latest = s.scalars(select(DataImport).order_by(DataImport.id.desc()).limit(1)).first()
+        return DataSummary(
+            database=db.display_url,
+            company=setting.value if setting else None,
+            rows=rows,
+            families=sorted(s.scalars(select(Product.family).distinct())),
+            sites=sorted(s.scalars(select(Resource.site).distinct())),
+            history_from=first,
+            history_to=last,
+            last_import=None
+            if latest is None
+            else {
+                "source": latest.source,
+                "actor": latest.actor,
+                "at": latest.at.isoformat(timespec="seconds"),
+                "demo": latest.is_demo,
+            },
+        )

@@ -1,0 +1,1 @@
+"""Reading and writing planning workbooks: .xlsx files and folders of .csv files."""
