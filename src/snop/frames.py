@@ -52,7 +52,7 @@ def issues_where(
     ``"{value} is not a known product"``. Row numbers come from the ``_row`` column when the
     frame has one.
     """
-    hits = frame.loc[mask.fillna(False).astype(bool)]
+    hits = frame.loc[mask.eq(True)]
     if hits.empty:
         return []
     value_col = value_column or column

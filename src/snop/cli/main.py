@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from snop import __version__
 from snop.cli.render import console, err_console, print_issues, print_json
@@ -114,8 +115,6 @@ def import_(
 
 
 def _print_import(report: imports.ImportReport) -> None:
-    from rich.table import Table
-
     table = Table(
         title=f"{'Checked' if report.dry_run else 'Imported'} {report.source}", title_justify="left"
     )
@@ -233,4 +232,12 @@ def run() -> None:
             print_json({"ok": False, "error": str(exc)})
         else:
             err_console.print(f"[bold red]Error:[/] {exc}")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: name it, no traceback
+        if STATE.debug:
+            raise
+        err_console.print(
+            f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
+            "This is a bug in snop; run again with --debug for the traceback and report it."
+        )
         sys.exit(1)

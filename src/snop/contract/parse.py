@@ -197,9 +197,9 @@ def _parse_period(
     sheet: str, column: Column, cells: pd.Series, context: pd.DataFrame
 ) -> tuple[pd.Series, list[Issue]]:
     text = cells.map(_period_text)
-    ok = text.str.match(PERIOD_PATTERN.pattern).fillna(False).astype(bool)
+    ok = text.str.match(PERIOD_PATTERN.pattern, na=False).astype(bool)
     if column.kind == Kind.PERIOD_OR_YEAR:
-        ok |= text.str.match(YEAR_PATTERN.pattern).fillna(False).astype(bool)
+        ok |= text.str.match(YEAR_PATTERN.pattern, na=False).astype(bool)
         expected = "a month written YYYY-MM or a year written YYYY"
     else:
         expected = "a month written YYYY-MM"
