@@ -14,7 +14,14 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from snop.contract.sheets import INSTRUCTIONS_SHEET, SHEETS, SHEETS_BY_NAME, Kind, Sheet
+from snop.contract.sheets import (
+    INSTRUCTIONS_SHEET,
+    SHEETS,
+    SHEETS_BY_NAME,
+    Column,
+    Kind,
+    Sheet,
+)
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -41,10 +48,11 @@ def write_csv_folder(folder: Path, sheets: Mapping[str, pd.DataFrame]) -> None:
         frame = sheets.get(sheet.name, pd.DataFrame(columns=sheet.column_names))
         with (folder / f"{sheet.name}.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(sheet.column_names)
-            for record in frame[sheet.column_names].itertuples(index=False):
+            columns = _present(sheet, frame)
+            writer.writerow(c.name for c in columns)
+            for record in frame[[c.name for c in columns]].itertuples(index=False):
                 writer.writerow(
-                    _csv_text(_cell(v, c.kind)) for v, c in zip(record, sheet.columns, strict=True)
+                    _csv_text(_cell(v, c.kind)) for v, c in zip(record, columns, strict=True)
                 )
 
 
@@ -72,9 +80,15 @@ def _write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet, frame: pd.DataFrame) -> N
     for index, column in enumerate(sheet.columns):
         letter = _column_letter(index)
         _set_width(ws, letter, max(12, len(column.name) + 4))
-    ws.append([_header_cell(ws, c.name) for c in sheet.columns])
-    for record in frame[sheet.column_names].itertuples(index=False):
-        ws.append([_cell(v, c.kind) for v, c in zip(record, sheet.columns, strict=True)])
+    columns = _present(sheet, frame)
+    ws.append([_header_cell(ws, c.name) for c in columns])
+    for record in frame[[c.name for c in columns]].itertuples(index=False):
+        ws.append([_cell(v, c.kind) for v, c in zip(record, columns, strict=True)])
+
+
+def _present(sheet: Sheet, frame: pd.DataFrame) -> list[Column]:
+    """The contract's columns that the frame has, in contract order."""
+    return [c for c in sheet.columns if c.name in frame.columns]
 
 
 def _write_instructions(ws: WriteOnlyWorksheet) -> None:

@@ -24,8 +24,9 @@ SEGMENT_OK = {"segment": "Key", "service_target": 0.98, "priority": 1}
 
 
 def test_a_valid_sheet_converts_to_typed_columns() -> None:
-    typed, issues = parse_sheet(SEGMENTS, raw([SEGMENT_OK, {**SEGMENT_OK, "segment": "B",
-                                                            "priority": "2"}]))
+    typed, issues = parse_sheet(
+        SEGMENTS, raw([SEGMENT_OK, {**SEGMENT_OK, "segment": "B", "priority": "2"}])
+    )
     assert issues == []
     assert typed["priority"].tolist() == [1.0, 2.0]
     assert list(typed.columns) == ["segment", "service_target", "priority", "_row"]
@@ -54,15 +55,21 @@ def test_fraction_in_a_whole_number_column() -> None:
 
 
 def test_value_out_of_range() -> None:
-    _, issues = parse_sheet(SEGMENTS, raw([SEGMENT_OK, {**SEGMENT_OK, "segment": "X",
-                                                        "service_target": 1.2}]))
+    _, issues = parse_sheet(
+        SEGMENTS, raw([SEGMENT_OK, {**SEGMENT_OK, "segment": "X", "service_target": 1.2}])
+    )
     assert codes(issues) == [("out_of_range", 3, "service_target")]
     assert "at most 1" in issues[0].message
 
 
 def test_negative_quantity() -> None:
-    row = {"period": "2026-01", "product_id": "P1", "customer_id": "C1", "ordered": -4,
-           "shipped": 0}
+    row = {
+        "period": "2026-01",
+        "product_id": "P1",
+        "customer_id": "C1",
+        "ordered": -4,
+        "shipped": 0,
+    }
     _, issues = parse_sheet(DEMAND_HISTORY, raw([row]))
     assert codes(issues) == [("negative_value", 2, "ordered")]
     assert issues[0].message == "ordered is -4; it must be 0 or more"
@@ -70,10 +77,14 @@ def test_negative_quantity() -> None:
 
 def test_bad_period_and_excel_dates() -> None:
     rows = [
-        {"period": "2026-13", "product_id": "P1", "customer_id": "C1", "ordered": 1,
-         "shipped": 1},
-        {"period": dt.datetime(2026, 3, 1), "product_id": "P1", "customer_id": "C2",
-         "ordered": 1, "shipped": 1},
+        {"period": "2026-13", "product_id": "P1", "customer_id": "C1", "ordered": 1, "shipped": 1},
+        {
+            "period": dt.datetime(2026, 3, 1),
+            "product_id": "P1",
+            "customer_id": "C2",
+            "ordered": 1,
+            "shipped": 1,
+        },
     ]
     typed, issues = parse_sheet(DEMAND_HISTORY, raw(rows))
     assert codes(issues) == [("bad_period", 2, "period")]
@@ -93,10 +104,18 @@ def test_duplicate_key_names_the_first_row() -> None:
 
 
 def test_bad_choice_and_defaults() -> None:
-    base = {"product_id": 1001, "name": "A", "family": "F", "price": 1, "unit_cost": 1,
-            "holding_cost": 0, "backorder_cost": 0}
-    typed, issues = parse_sheet(PRODUCTS, raw([base, {**base, "product_id": 1002.0,
-                                                      "status": "retired"}]))
+    base = {
+        "product_id": 1001,
+        "name": "A",
+        "family": "F",
+        "price": 1,
+        "unit_cost": 1,
+        "holding_cost": 0,
+        "backorder_cost": 0,
+    }
+    typed, issues = parse_sheet(
+        PRODUCTS, raw([base, {**base, "product_id": 1002.0, "status": "retired"}])
+    )
     assert codes(issues) == [("bad_choice", 3, "status")]
     # Codes typed as numbers come back as text; absent optional columns take defaults.
     assert typed["product_id"].tolist() == ["1001", "1002"]

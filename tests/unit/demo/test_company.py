@@ -39,7 +39,7 @@ def company(last: str = LAST, seed: int = 42) -> dict[str, pd.DataFrame]:
 
 def monthly_totals(history: pd.DataFrame) -> pd.DataFrame:
     """Ordered units per product (rows) and period (columns), zeros filled in."""
-    totals = history.groupby(["product_id", "period"])["ordered"].sum().unstack(fill_value=0.0)
+    totals = history.groupby(["product_id", "period"])["ordered"].sum().unstack(fill_value=0)
     return totals.reindex(columns=sorted(history["period"].unique()), fill_value=0.0)
 
 
