@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from snop.contract.sheets import KNOWN_METRICS
 from snop.demo.company import DEMO_NAME, build_demo_company
 from snop.errors import InvalidInput, Issue
 from snop.frames import PERIOD_PATTERN
@@ -34,7 +33,7 @@ class DemoSummary:
     counts: dict[str, int]
     families: list[str]
     sites: list[str]
-    target_years: list[str]
+    target_periods: list[str]
     import_id: int | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,7 +46,7 @@ class DemoSummary:
             "rows": self.counts,
             "families": self.families,
             "sites": self.sites,
-            "target_periods": self.target_years,
+            "target_periods": self.target_periods,
             "import_id": self.import_id,
         }
 
@@ -65,7 +64,7 @@ class DemoSummary:
                 f"({', '.join(self.sites)})",
                 f"  demand history {self.history_from} .. {self.history_to}: "
                 f"{c['demand_history']:,} order lines",
-                f"  {c['targets']} strategy targets ({', '.join(self.target_years)}), "
+                f"  {c['targets']} strategy targets for {_span(self.target_periods)}, "
                 f"{c['events']} market events, {c['capacity']} capacity overrides",
                 "",
                 "[bold]Next:[/]",
@@ -75,6 +74,14 @@ class DemoSummary:
                 "  snop --db mine.db import my-data.xlsx   load your own data beside the demo",
             ]
         )
+
+
+def _span(periods: list[str]) -> str:
+    months = sorted(p for p in periods if len(p) == 7)
+    years = sorted(p for p in periods if len(p) == 4)
+    parts = [f"{months[0]} .. {months[-1]}"] if months else []
+    parts += years
+    return " and ".join(parts) if parts else "no period"
 
 
 def build_demo(
@@ -122,6 +129,6 @@ def build_demo(
         counts={name: len(frame) for name, frame in sheets.items()},
         families=sorted(sheets["products"]["family"].unique()),
         sites=sorted(sheets["resources"]["site"].unique()),
-        target_years=sorted(targets.loc[targets["metric"].isin(KNOWN_METRICS), "period"].unique()),
+        target_periods=sorted(targets["period"].unique()),
         import_id=report.import_id,
     )
