@@ -49,6 +49,9 @@ def parse_sheet(sheet: Sheet, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Iss
         if column.name in raw.columns:
             values, found = _parse_column(sheet.name, column, raw[column.name], raw)
             issues += found
+        elif column.kind in (Kind.NUMBER, Kind.INTEGER):
+            default = np.nan if column.default is None else column.default
+            values = pd.Series(default, index=raw.index, dtype=float)
         else:
             values = pd.Series(column.default, index=raw.index, dtype=object)
         typed[column.name] = values
