@@ -40,8 +40,21 @@ CELLS = st.one_of(
 
 @st.composite
 def corruption(draw: st.DrawFn) -> dict[str, object]:
-    kind = draw(st.sampled_from(["cell", "cell", "cell", "drop_row", "dup_row", "drop_column",
-                                 "truncate", "garbage", "header"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "cell",
+                "cell",
+                "cell",
+                "drop_row",
+                "dup_row",
+                "drop_column",
+                "truncate",
+                "garbage",
+                "header",
+            ]
+        )
+    )
     return {
         "kind": kind,
         "file": draw(st.sampled_from(sorted(p.stem for p in TEMPLATE_CSV.glob("*.csv")))),
@@ -109,8 +122,11 @@ def row_counts(db: Database) -> dict[str, int]:
     return data
 
 
-@settings(max_examples=120, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(changes=st.lists(corruption(), min_size=1, max_size=3))
 def test_corrupted_csv_is_refused_cleanly_or_imported_correctly(
     migrated_file: Path, changes: list[dict[str, object]]

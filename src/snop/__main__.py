@@ -1,0 +1,5 @@
+"""``python -m snop`` runs the command line."""
+
+from snop.cli.main import run
+
+run()
