@@ -61,8 +61,8 @@ def issues_where(
         value = record.get(value_col) if value_col else None
         if _is_missing(value):
             value = None
-        fields = {str(k): ("" if _is_missing(v) else v) for k, v in record.items()}
-        fields["value"] = "" if value is None else value
+        fields = {str(k): display(v) for k, v in record.items()}
+        fields["value"] = display(value)
         row = record.get(ROW)
         issues.append(
             Issue(
@@ -76,6 +76,17 @@ def issues_where(
             )
         )
     return issues
+
+
+def display(value: object) -> str:
+    """A cell as a planner would write it: 12 not 12.0, 1,000,000 not 1e+06, '' if empty."""
+    if value is None or _is_missing(value):
+        return ""
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+        return f"{value:.10g}"
+    return str(value)
 
 
 def _is_missing(value: object) -> bool:

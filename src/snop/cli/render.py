@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from snop.errors import Issue
+from snop.frames import display
 
 console = Console()
 err_console = Console(stderr=True)
@@ -29,7 +30,7 @@ def issues_table(issues: Sequence[Issue], title: str) -> Table:
     for name in ("sheet", "row", "column", "value", "problem"):
         table.add_column(name, overflow="fold", no_wrap=name != "problem")
     for issue in issues[:MAX_ISSUES_SHOWN]:
-        value = "" if issue.value is None else str(issue.value)
+        value = display(issue.value)
         table.add_row(
             issue.sheet or "",
             "" if issue.row is None else str(issue.row),

@@ -71,7 +71,7 @@ def _header_issues(sheet: Sheet, raw: pd.DataFrame) -> list[Issue]:
             issues.append(
                 Issue(
                     "missing_column",
-                    f"required column {column.name} is missing ({column.description})",
+                    f"required column {column.name} is missing. {column.description}",
                     sheet.name,
                     1,
                     column.name,
@@ -107,7 +107,7 @@ def _parse_column(
             sheet=sheet,
             column=column.name,
             code="missing_value",
-            message=f"{column.name} is empty; it is required ({column.description})",
+            message=f"{column.name} is empty but required. {column.description}",
         )
     if column.kind in (Kind.NUMBER, Kind.INTEGER):
         values, found = _parse_number(sheet, column, cells, context)

@@ -44,6 +44,15 @@ class Column:
     references: str | None = None
     unit: str = ""
 
+    @property
+    def default_text(self) -> str:
+        """The default as a planner would write it (0, not 0.0); '' when there is none."""
+        if self.default is None:
+            return ""
+        if isinstance(self.default, float):
+            return f"{self.default:g}"
+        return str(self.default)
+
 
 @dataclass(frozen=True, slots=True)
 class Sheet:

@@ -92,7 +92,14 @@ def check_workbook(raw: Mapping[str, pd.DataFrame], known: KnownKeys) -> Checked
     issues += _history_issues(sheets)
     issues += _event_issues(sheets, known)
     issues += _target_issues(sheets, known)
-    return CheckedWorkbook(sheets, issues)
+    return CheckedWorkbook(sheets, sorted(issues, key=_reading_order))
+
+
+def _reading_order(issue: Issue) -> tuple[int, int]:
+    """Sheets in contract order, rows top to bottom: the order a planner fixes them in."""
+    names = [s.name for s in SHEETS]
+    sheet = names.index(issue.sheet) if issue.sheet in names else len(names)
+    return sheet, issue.row or 0
 
 
 def _sheet_presence_issues(raw: Mapping[str, pd.DataFrame], known: KnownKeys) -> list[Issue]:
@@ -104,8 +111,8 @@ def _sheet_presence_issues(raw: Mapping[str, pd.DataFrame], known: KnownKeys) ->
             issues.append(
                 Issue(
                     "missing_sheet",
-                    f"the sheet is missing, and the database has no {sheet.name} yet "
-                    f"({sheet.description})",
+                    f"the sheet is missing, and the database has no {sheet.name} yet. "
+                    f"{sheet.description}",
                     sheet.name,
                 )
             )
@@ -113,8 +120,8 @@ def _sheet_presence_issues(raw: Mapping[str, pd.DataFrame], known: KnownKeys) ->
             issues.append(
                 Issue(
                     "empty_sheet",
-                    f"the sheet has no rows, and the database has no {sheet.name} yet "
-                    f"({sheet.description})",
+                    f"the sheet has no rows, and the database has no {sheet.name} yet. "
+                    f"{sheet.description}",
                     sheet.name,
                 )
             )
@@ -218,7 +225,7 @@ def _history_issues(sheets: Mapping[str, pd.DataFrame]) -> list[Issue]:
         sheet="demand_history",
         column="shipped",
         code="shipped_above_ordered",
-        message="shipped {shipped:g} is more than ordered {ordered:g} "
+        message="shipped {shipped} is more than ordered {ordered} "
         "({product_id}, {customer_id}, {period})",
     )
 

@@ -137,7 +137,7 @@ def _describe(sheet: Sheet, name: str) -> str:
     if column.references:
         parts.append(f"Must exist in the {column.references} sheet.")
     if column.default is not None:
-        parts.append(f"Empty means {column.default}.")
+        parts.append(f"Empty means {column.default_text}.")
     if name in sheet.key:
         parts.append("Part of the row's key: " + " + ".join(sheet.key) + " must be unique.")
     return " ".join(parts)

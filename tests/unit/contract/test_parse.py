@@ -141,3 +141,15 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
         ("wrong_type", 2, "service_target"),
         ("wrong_type", 3, "priority"),
     ]
+
+
+def test_the_column_reference_in_docs_is_up_to_date() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "scripts" / "contract_doc.py"
+    spec = importlib.util.spec_from_file_location("contract_doc", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.TARGET.read_text() == module.render(), "run python scripts/contract_doc.py"
