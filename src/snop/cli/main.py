@@ -191,7 +191,7 @@ def demo(
     if as_json:
         print_json(summary.to_dict())
         return
-    console.print(summary.render(database.display_url))
+    console.print(summary.render(database.display_url), highlight=False, soft_wrap=True)
 
 
 @app.command("status")
@@ -201,7 +201,7 @@ def status_(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(summary.to_dict())
         return
-    console.print(summary.render())
+    console.print(summary.render(), highlight=False, soft_wrap=True)
 
 
 def run() -> None:

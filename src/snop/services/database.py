@@ -24,7 +24,10 @@ class Database:
 
     @property
     def display_url(self) -> str:
-        """The URL without its password, fit to print."""
+        """The SQLite file, or the URL without its password: fit to print."""
+        path = sqlite_path(self.url)
+        if path is not None:
+            return str(path)
         return make_url(self.url).render_as_string(hide_password=True)
 
     @property

@@ -68,12 +68,22 @@ class DemoSummary:
                 f"{c['events']} market events, {c['capacity']} capacity overrides",
                 "",
                 "[bold]Next:[/]",
-                "  snop status                  what the database holds",
-                "  snop export demo.xlsx        the demo as a workbook: what your data looks like",
-                "  snop template my-data.xlsx   an empty workbook that explains every column",
-                "  snop --db mine.db import my-data.xlsx   load your own data beside the demo",
+                *_aligned(NEXT_STEPS),
             ]
         )
+
+
+NEXT_STEPS = [
+    ("snop status", "what the database holds"),
+    ("snop export demo.xlsx", "the demo as a workbook, to copy"),
+    ("snop template my-data.xlsx", "an empty workbook, every column explained"),
+    ("snop --db mine.db import my-data.xlsx", "your own data, in its own database"),
+]
+
+
+def _aligned(rows: list[tuple[str, str]]) -> list[str]:
+    width = max(len(command) for command, _ in rows)
+    return [f"  {command.ljust(width)}   {note}" for command, note in rows]
 
 
 def _span(periods: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,11 @@ class DataSummary:
         return "\n".join(lines)
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive UTC; PostgreSQL an aware time in the session's zone."""
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment
+
+
 def describe(db: Database) -> DataSummary:
     """Summarise the database's content."""
     with db.sessions.begin() as s:
@@ -86,7 +92,7 @@ def describe(db: Database) -> DataSummary:
             else {
                 "source": latest.source,
                 "actor": latest.actor,
-                "at": latest.at.isoformat(timespec="seconds"),
+                "at": f"{_utc(latest.at):%Y-%m-%d %H:%M} UTC",
                 "demo": latest.is_demo,
             },
         )
