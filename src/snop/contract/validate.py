@@ -193,15 +193,7 @@ def _product_issues(sheets: Mapping[str, pd.DataFrame]) -> list[Issue]:
         code="self_reference",
         message="product {product_id} cannot be its own like-product",
     )
-    both = products["launch_period"].notna() & products["end_period"].notna()
-    issues += issues_where(
-        both & (products["launch_period"] > products["end_period"]),
-        products,
-        sheet="products",
-        column="end_period",
-        code="inconsistent_periods",
-        message="end_period {end_period} is before launch_period {launch_period}",
-    )
+    issues += _period_order_issues(products, "products", "launch_period", "end_period")
     issues += issues_where(
         products["max_subcontract"].notna() & products["subcontract_cost"].isna(),
         products,
@@ -213,6 +205,19 @@ def _product_issues(sheets: Mapping[str, pd.DataFrame]) -> list[Issue]:
         severity="warning",
     )
     return issues
+
+
+def _period_order_issues(frame: pd.DataFrame, sheet: str, first: str, last: str) -> list[Issue]:
+    """Rows whose ``last`` month comes before their ``first`` month."""
+    both = frame[first].notna() & frame[last].notna()
+    return issues_where(
+        both & (frame[first] > frame[last]),
+        frame,
+        sheet=sheet,
+        column=last,
+        code="inconsistent_periods",
+        message=f"{last} {{{last}}} is before {first} {{{first}}}",
+    )
 
 
 def _history_issues(sheets: Mapping[str, pd.DataFrame]) -> list[Issue]:
@@ -261,15 +266,7 @@ def _event_issues(sheets: Mapping[str, pd.DataFrame], known: KnownKeys) -> list[
         code="ambiguous_change",
         message="give either change_pct or change_qty (exactly one of them)",
     )
-    both = events["period_from"].notna() & events["period_to"].notna()
-    issues += issues_where(
-        both & (events["period_from"] > events["period_to"]),
-        events,
-        sheet="events",
-        column="period_to",
-        code="inconsistent_periods",
-        message="period_to {period_to} is before period_from {period_from}",
-    )
+    issues += _period_order_issues(events, "events", "period_from", "period_to")
     return issues
 
 
