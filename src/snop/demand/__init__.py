@@ -1,0 +1,1 @@
+"""Demand review: profile, statistical forecast, consensus, accuracy (pure core)."""

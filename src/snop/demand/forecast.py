@@ -1,0 +1,538 @@
+"""The statistical forecast: statsforecast models chosen per series by backtest.
+
+Frames use statsforecast's long format inside this module: ``unique_id`` (str), ``ds``
+(int: consecutive time steps, e.g. months since year 0) and ``y`` (float). Callers map
+their periods to integer steps and back; that keeps this module calendar-free.
+
+How a series is forecast:
+
+1. Its *pool* of candidate models follows its demand class: ``continuous`` (smooth or
+   erratic demand: AutoETS, AutoARIMA, AutoTheta, AutoCES, MSTL when there are two seasons)
+   or ``intermittent`` (intermittent or lumpy: CrostonOptimized, TSB, ADIDA, IMAPA). Naive
+   and seasonal naive are always candidates, as is ``Ensemble``, the mean of the pool's
+   main models.
+2. A rolling-origin backtest (``backtest_windows`` windows of ``backtest_horizon`` steps
+   on the most recent history) scores every candidate by its mean absolute error.
+3. ``method="select"`` keeps each series' best candidate; ``method="ensemble"`` always
+   takes the ensemble. The backtest error of every candidate is kept, so the choice can be
+   explained.
+4. Prediction intervals come from the model where it has them (ETS, ARIMA, Theta, CES,
+   naive); intermittent-demand models have none, so their intervals come from the
+   backtest errors, widening with the square root of the horizon step.
+
+Series too short to backtest get the pool's default model, and say so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from statsforecast import StatsForecast
+from statsforecast.models import (
+    ADIDA,
+    IMAPA,
+    MSTL,
+    TSB,
+    AutoARIMA,
+    AutoCES,
+    AutoETS,
+    AutoTheta,
+    CrostonOptimized,
+    Naive,
+    SeasonalNaive,
+)
+
+from snop.errors import InvalidInput, Issue
+
+Pool = Literal["continuous", "intermittent"]
+Method = Literal["select", "ensemble"]
+ENSEMBLE = "Ensemble"
+NAIVE = "Naive"
+SEASONAL_NAIVE = "SeasonalNaive"
+POOLS: tuple[Pool, ...] = ("continuous", "intermittent")
+
+# The models the ensemble averages, per pool; chosen to be diverse, as in the statistical
+# ensemble the statsforecast authors published for M3 (ETS, ARIMA, Theta, CES).
+ENSEMBLE_MEMBERS: dict[Pool, tuple[str, ...]] = {
+    "continuous": ("AutoETS", "AutoARIMA", "AutoTheta", "CES"),
+    "intermittent": ("CrostonOptimized", "TSB", "ADIDA", "IMAPA"),
+}
+DEFAULT_MODEL: dict[Pool, str] = {"continuous": ENSEMBLE, "intermittent": "CrostonOptimized"}
+NO_NATIVE_INTERVALS = frozenset({"CrostonOptimized", "TSB", "ADIDA", "IMAPA"})
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastSettings:
+    """How to forecast.
+
+    ``horizon`` and ``backtest_horizon`` are in time steps (months for monthly data);
+    ``levels`` are the prediction-interval coverages in percent.
+    """
+
+    horizon: int = 18
+    season_length: int = 12
+    levels: tuple[int, ...] = (80, 95)
+    backtest_windows: int = 3
+    backtest_horizon: int = 6
+    method: Method = "select"
+    models: Mapping[Pool, Sequence[str]] | None = None
+    """Restrict each pool to these candidates (names as in ``candidate_names``)."""
+    n_jobs: int = 1
+
+    def __post_init__(self) -> None:
+        issues = []
+        for name in ("horizon", "season_length", "backtest_windows", "backtest_horizon"):
+            if int(getattr(self, name)) < 1:
+                issues.append(Issue("out_of_range", f"{name} must be at least 1", column=name))
+        if any(not 0 < level < 100 for level in self.levels):
+            issues.append(Issue("out_of_range", "levels must be between 0 and 100"))
+        if issues:
+            raise InvalidInput(issues)
+
+    @property
+    def min_backtest_length(self) -> int:
+        """Shortest series that can be backtested: the windows plus a season to learn from."""
+        return self.backtest_windows * self.backtest_horizon + max(self.season_length, 6)
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastResult:
+    """The forecast, why each series got its model, and the backtest behind it.
+
+    forecast : unique_id, ds, step (1..horizon), forecast, lo_<L>, hi_<L> per level, model
+    choice : unique_id, pool, model, n_obs, backtested (bool), reason (text)
+    scores : unique_id, model, mae (backtest mean absolute error, units of y), rank
+    backtest : unique_id, cutoff, ds, step, actual, forecast (the chosen model's backtest)
+    fallbacks : unique_id, model, reason (models that failed on a series and fell back)
+    """
+
+    forecast: pd.DataFrame
+    choice: pd.DataFrame
+    scores: pd.DataFrame
+    backtest: pd.DataFrame
+    fallbacks: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def candidate_names(pool: Pool, season_length: int, n_obs: int) -> list[str]:
+    """Names of the candidate models of a pool for a series of ``n_obs`` steps."""
+    if pool == "intermittent":
+        names = ["CrostonOptimized", "TSB", "ADIDA", "IMAPA"]
+    else:
+        names = ["AutoETS", "AutoARIMA", "AutoTheta", "CES"]
+        if season_length > 1 and n_obs >= 2 * season_length + 1:
+            names.append("MSTL")
+    names += [NAIVE]
+    if season_length > 1 and n_obs > season_length:
+        names.append(SEASONAL_NAIVE)
+    return names
+
+
+def _make_model(name: str, season_length: int) -> Any:
+    m = season_length
+    factories: dict[str, Any] = {
+        "AutoETS": lambda: AutoETS(season_length=m),
+        "AutoARIMA": lambda: AutoARIMA(season_length=m),
+        "AutoTheta": lambda: AutoTheta(season_length=m),
+        "CES": lambda: AutoCES(season_length=m),
+        "MSTL": lambda: MSTL(season_length=m, trend_forecaster=AutoETS(model="ZZN")),
+        "CrostonOptimized": CrostonOptimized,
+        # TSB needs its smoothing weights; 0.1 for both is the common textbook choice.
+        "TSB": lambda: TSB(alpha_d=0.1, alpha_p=0.1),
+        "ADIDA": ADIDA,
+        "IMAPA": IMAPA,
+        NAIVE: Naive,
+        SEASONAL_NAIVE: lambda: SeasonalNaive(season_length=m),
+    }
+    return factories[name]()
+
+
+def validate_panel(panel: pd.DataFrame) -> pd.DataFrame:
+    """Check a long-format panel and return it sorted with clean dtypes.
+
+    Raises ``InvalidInput`` for missing columns, non-numeric or non-finite values and
+    duplicate (unique_id, ds) pairs.
+    """
+    missing = [c for c in ("unique_id", "ds", "y") if c not in panel.columns]
+    if missing:
+        raise InvalidInput(
+            [Issue("missing_column", f"the panel has no column {c}", column=c) for c in missing]
+        )
+    out = panel[["unique_id", "ds", "y"]].copy()
+    out["unique_id"] = out["unique_id"].astype(str)
+    out["y"] = pd.to_numeric(out["y"], errors="coerce").astype(float)
+    issues = []
+    if not np.isfinite(out["y"]).all():
+        issues.append(Issue("wrong_type", "y holds values that are not finite numbers", column="y"))
+    if out.duplicated(["unique_id", "ds"]).any():
+        issues.append(Issue("duplicate_key", "a series has two values for one time step"))
+    if issues:
+        raise InvalidInput(issues)
+    out["ds"] = out["ds"].astype(np.int64)
+    return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def fill_gaps(panel: pd.DataFrame, *, end: int | None = None) -> pd.DataFrame:
+    """Give every series every step from its first one to ``end`` (default: the last of all).
+
+    A missing step is a month without demand, so it becomes 0.
+    """
+    if panel.empty:
+        return panel
+    last = int(panel["ds"].max()) if end is None else end
+    first = panel.groupby("unique_id", sort=True)["ds"].min()
+    lengths = (last - first + 1).to_numpy()
+    ids = np.repeat(first.index.to_numpy(), lengths)
+    steps = np.concatenate([np.arange(f, last + 1) for f in first.to_numpy()])
+    full = pd.DataFrame({"unique_id": ids, "ds": steps.astype(np.int64)})
+    out = full.merge(panel, on=["unique_id", "ds"], how="left")
+    out["y"] = out["y"].fillna(0.0)
+    return out
+
+
+def run_forecast(
+    panel: pd.DataFrame,
+    pools: Mapping[str, Pool],
+    settings: ForecastSettings,
+    *,
+    engine: Any = None,
+) -> ForecastResult:
+    """Forecast every series of ``panel``.
+
+    Parameters
+    ----------
+    panel
+        unique_id (str), ds (int time step), y (float demand). Gaps are filled with zeros
+        up to the last step of the panel.
+    pools
+        unique_id -> "continuous" or "intermittent" (series not listed are continuous).
+    settings
+        Horizon, season length, interval levels, backtest and selection method.
+    engine
+        None to run here, or a distributed backend statsforecast accepts (a Dask or Ray
+        client): the panel is then handed over as that engine's data frame.
+
+    Returns
+    -------
+    ForecastResult (see its docstring for the columns).
+    """
+    panel = fill_gaps(validate_panel(panel))
+    if panel.empty:
+        raise InvalidInput([Issue("empty_input", "there is no demand history to forecast")])
+    pool_of = panel["unique_id"].drop_duplicates().map(lambda u: pools.get(u, "continuous"))
+    ids_by_pool = dict(tuple(panel["unique_id"].drop_duplicates().groupby(pool_of.to_numpy())))
+    parts = [
+        _forecast_pool(panel[panel["unique_id"].isin(ids)], pool, settings, engine)
+        for pool, ids in ids_by_pool.items()
+        if len(ids)
+    ]
+    return ForecastResult(
+        forecast=pd.concat([p.forecast for p in parts], ignore_index=True),
+        choice=pd.concat([p.choice for p in parts], ignore_index=True),
+        scores=pd.concat([p.scores for p in parts], ignore_index=True),
+        backtest=pd.concat([p.backtest for p in parts], ignore_index=True),
+        fallbacks=pd.concat([p.fallbacks for p in parts], ignore_index=True),
+    )
+
+
+def _forecast_pool(
+    panel: pd.DataFrame, pool: Pool, settings: ForecastSettings, engine: Any
+) -> ForecastResult:
+    n_obs = panel.groupby("unique_id")["ds"].size()
+    names = _pool_models(pool, settings, int(n_obs.min()))
+    members = [m for m in ENSEMBLE_MEMBERS[pool] if m in names]
+    long_ids = n_obs.index[n_obs >= settings.min_backtest_length]
+    cv = _backtest(panel[panel["unique_id"].isin(long_ids)], names, members, settings, engine)
+    scores = _scores(cv, [*names, ENSEMBLE] if members else names)
+    chosen = _choose(n_obs, scores, pool, settings, has_ensemble=bool(members))
+    raw = _final_forecast(panel, names, settings, engine)
+    if members:
+        raw = _add_ensemble(raw, members, settings.levels)
+    forecast = _pick_chosen(raw, chosen, settings)
+    forecast = _empirical_intervals(forecast, cv, chosen, panel, settings)
+    backtest = _chosen_backtest(cv, chosen)
+    return ForecastResult(
+        forecast=forecast,
+        choice=_explain(chosen, scores, n_obs, pool, settings),
+        scores=scores,
+        backtest=backtest,
+        fallbacks=_detect_fallbacks(raw, names, panel),
+    )
+
+
+def _pool_models(pool: Pool, settings: ForecastSettings, shortest: int) -> list[str]:
+    names = candidate_names(pool, settings.season_length, max(shortest, settings.season_length + 1))
+    if settings.models and pool in settings.models:
+        wanted = set(settings.models[pool])
+        names = [n for n in names if n in wanted or n in (NAIVE,)]
+    return names
+
+
+def _statsforecast(names: Sequence[str], settings: ForecastSettings) -> StatsForecast:
+    models = [_make_model(n, settings.season_length) for n in names]
+    # Naive cannot fail; a model that errors on one series falls back to it (detected below).
+    return StatsForecast(models=models, freq=1, n_jobs=settings.n_jobs, fallback_model=Naive())
+
+
+def _quiet(call: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        # statsforecast warns per series about short or constant history; we report those
+        # cases ourselves in the choice table rather than flood the planner's terminal.
+        warnings.simplefilter("ignore")
+        result = call(*args, **kwargs)
+    return _to_pandas(result)
+
+
+def _to_pandas(frame: Any) -> pd.DataFrame:
+    if isinstance(frame, pd.DataFrame):
+        return frame.reset_index(drop="unique_id" not in frame.index.names)
+    if hasattr(frame, "compute"):  # a Dask frame from a distributed engine
+        return pd.DataFrame(frame.compute()).reset_index(drop=True)
+    if hasattr(frame, "to_pandas"):  # Ray datasets, polars
+        return pd.DataFrame(frame.to_pandas())
+    return pd.DataFrame(frame)
+
+
+def _backtest(
+    panel: pd.DataFrame,
+    names: Sequence[str],
+    members: Sequence[str],
+    settings: ForecastSettings,
+    engine: Any,
+) -> pd.DataFrame:
+    """Long frame: unique_id, cutoff, ds, step, actual, model, forecast."""
+    empty = pd.DataFrame(
+        columns=["unique_id", "cutoff", "ds", "step", "actual", "model", "forecast"]
+    )
+    if panel.empty:
+        return empty
+    sf = _statsforecast(names, settings)
+    h = settings.backtest_horizon
+    wide = _quiet(
+        sf.cross_validation,
+        h=h,
+        df=_on_engine(panel, engine),
+        n_windows=settings.backtest_windows,
+        step_size=h,
+    )
+    wide["unique_id"] = wide["unique_id"].astype(str)
+    if members:
+        wide[ENSEMBLE] = wide[list(members)].mean(axis=1)
+    model_cols = [c for c in [*names, ENSEMBLE] if c in wide.columns]
+    long = wide.melt(
+        id_vars=["unique_id", "ds", "cutoff", "y"],
+        value_vars=model_cols,
+        var_name="model",
+        value_name="forecast",
+    ).rename(columns={"y": "actual"})
+    long["step"] = (long["ds"] - long["cutoff"]).astype(int)
+    return long[empty.columns.tolist()]
+
+
+def _on_engine(panel: pd.DataFrame, engine: Any) -> Any:
+    if engine is None:
+        return panel
+    from snop.demand.engines import distribute
+
+    return distribute(panel, engine)
+
+
+def _scores(cv: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    if cv.empty:
+        return pd.DataFrame(columns=["unique_id", "model", "mae", "rank"])
+    err = cv.assign(abs_error=(cv["forecast"] - cv["actual"]).abs())
+    scores = err.groupby(["unique_id", "model"], as_index=False)["abs_error"].mean()
+    scores = scores.rename(columns={"abs_error": "mae"})
+    scores = scores[scores["model"].isin(names)]
+    # Ties go to the simpler model: the order of ``names`` lists sophisticated ones first,
+    # so rank on (mae, reversed position) to prefer what comes later on equal error.
+    position = {n: i for i, n in enumerate(names)}
+    scores["_pref"] = -scores["model"].map(position)
+    scores = scores.sort_values(["unique_id", "mae", "_pref"], kind="stable")
+    scores["rank"] = scores.groupby("unique_id").cumcount() + 1
+    return scores.drop(columns="_pref").reset_index(drop=True)
+
+
+def _choose(
+    n_obs: pd.Series,
+    scores: pd.DataFrame,
+    pool: Pool,
+    settings: ForecastSettings,
+    *,
+    has_ensemble: bool,
+) -> pd.Series:
+    """unique_id -> chosen model name."""
+    default = DEFAULT_MODEL[pool] if has_ensemble or pool == "intermittent" else "AutoETS"
+    chosen = pd.Series(default, index=n_obs.index, dtype=object)
+    if settings.method == "ensemble" and has_ensemble:
+        return chosen
+    best = scores[scores["rank"] == 1].set_index("unique_id")["model"]
+    chosen.loc[best.index] = best
+    return chosen
+
+
+def _final_forecast(
+    panel: pd.DataFrame, names: Sequence[str], settings: ForecastSettings, engine: Any
+) -> pd.DataFrame:
+    sf = _statsforecast(names, settings)
+    native = [n for n in names if n not in NO_NATIVE_INTERVALS]
+    if len(native) < len(names):
+        # Intermittent models cannot give intervals; forecast them without, the rest with.
+        plain = _quiet(
+            _statsforecast([n for n in names if n in NO_NATIVE_INTERVALS], settings).forecast,
+            h=settings.horizon,
+            df=_on_engine(panel, engine),
+        )
+        with_levels = _quiet(
+            _statsforecast(native, settings).forecast,
+            h=settings.horizon,
+            df=_on_engine(panel, engine),
+            level=list(settings.levels),
+        )
+        plain["unique_id"] = plain["unique_id"].astype(str)
+        with_levels["unique_id"] = with_levels["unique_id"].astype(str)
+        return plain.merge(with_levels, on=["unique_id", "ds"])
+    out = _quiet(
+        sf.forecast, h=settings.horizon, df=_on_engine(panel, engine), level=list(settings.levels)
+    )
+    out["unique_id"] = out["unique_id"].astype(str)
+    return out
+
+
+def _add_ensemble(raw: pd.DataFrame, members: Sequence[str], levels: Sequence[int]) -> pd.DataFrame:
+    raw = raw.copy()
+    raw[ENSEMBLE] = raw[list(members)].mean(axis=1)
+    for level in levels:
+        for side in ("lo", "hi"):
+            cols = [f"{m}-{side}-{level}" for m in members if f"{m}-{side}-{level}" in raw]
+            if len(cols) == len(members):
+                # Averaging the members' bounds: a simple, conservative combination.
+                raw[f"{ENSEMBLE}-{side}-{level}"] = raw[cols].mean(axis=1)
+    return raw
+
+
+def _pick_chosen(
+    raw: pd.DataFrame, chosen: pd.Series, settings: ForecastSettings
+) -> pd.DataFrame:
+    raw = raw.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    model = raw["unique_id"].map(chosen)
+    out = pd.DataFrame({"unique_id": raw["unique_id"], "ds": raw["ds"].astype(np.int64)})
+    out["step"] = out.groupby("unique_id").cumcount() + 1
+    out["forecast"] = _lookup(raw, model, "")
+    for level in settings.levels:
+        out[f"lo_{level}"] = _lookup(raw, model, f"-lo-{level}")
+        out[f"hi_{level}"] = _lookup(raw, model, f"-hi-{level}")
+    out["model"] = model.to_numpy()
+    return out
+
+
+def _lookup(raw: pd.DataFrame, model: pd.Series, suffix: str) -> np.ndarray:
+    """Per row, the value of column ``<model><suffix>`` (NaN if the model has none)."""
+    values = np.full(len(raw), np.nan)
+    for name in model.unique():
+        column = f"{name}{suffix}"
+        if column in raw.columns:
+            rows = (model == name).to_numpy()
+            values[rows] = raw.loc[rows, column].to_numpy(dtype=float)
+    return values
+
+
+def _empirical_intervals(
+    forecast: pd.DataFrame,
+    cv: pd.DataFrame,
+    chosen: pd.Series,
+    panel: pd.DataFrame,
+    settings: ForecastSettings,
+) -> pd.DataFrame:
+    """Intervals for rows the model gave none: from backtest errors, widening as sqrt(step).
+
+    The one-step error scale is the backtest RMSE of the chosen model with each error
+    divided by sqrt(step); without a backtest, the series' own standard deviation stands in.
+    """
+    missing = forecast[f"lo_{settings.levels[0]}"].isna()
+    if not missing.any():
+        return forecast
+    mine = cv[cv["model"].to_numpy() == cv["unique_id"].map(chosen).to_numpy()]
+    scaled = (mine["forecast"] - mine["actual"]) / np.sqrt(mine["step"].clip(lower=1))
+    sigma_bt = scaled.pow(2).groupby(mine["unique_id"]).mean().pow(0.5)
+    sigma_sd = panel.groupby("unique_id")["y"].std(ddof=1).fillna(0.0)
+    sigma = sigma_bt.reindex(sigma_sd.index).fillna(sigma_sd)
+    rows = forecast.loc[missing]
+    spread = rows["unique_id"].map(sigma).to_numpy() * np.sqrt(rows["step"].to_numpy())
+    out = forecast.copy()
+    for level in settings.levels:
+        z = float(norm.ppf(0.5 + level / 200))
+        out.loc[missing, f"lo_{level}"] = rows["forecast"].to_numpy() - z * spread
+        out.loc[missing, f"hi_{level}"] = rows["forecast"].to_numpy() + z * spread
+    return out
+
+
+def _chosen_backtest(cv: pd.DataFrame, chosen: pd.Series) -> pd.DataFrame:
+    if cv.empty:
+        return cv.drop(columns="model")
+    mine = cv[cv["model"].to_numpy() == cv["unique_id"].map(chosen).to_numpy()]
+    return mine.drop(columns="model").reset_index(drop=True)
+
+
+def _explain(
+    chosen: pd.Series,
+    scores: pd.DataFrame,
+    n_obs: pd.Series,
+    pool: Pool,
+    settings: ForecastSettings,
+) -> pd.DataFrame:
+    backtested = n_obs >= settings.min_backtest_length
+    by_series = {
+        uid: group.sort_values("rank") for uid, group in scores.groupby("unique_id", sort=False)
+    }
+    reasons = []
+    for uid, model in chosen.items():
+        if not backtested[uid]:
+            reasons.append(
+                f"{n_obs[uid]} months of history is too short to backtest "
+                f"({settings.min_backtest_length} needed); {model} is the default"
+            )
+            continue
+        table = by_series.get(uid)
+        if table is None or table.empty:
+            reasons.append(f"{model}: no backtest result")
+            continue
+        ranked = ", ".join(f"{m} {e:.3g}" for m, e in zip(table["model"], table["mae"], strict=True))
+        how = "ensemble by policy" if settings.method == "ensemble" else "lowest backtest error"
+        reasons.append(f"{model} ({how}); backtest mean absolute error: {ranked}")
+    return pd.DataFrame(
+        {
+            "unique_id": chosen.index.astype(str),
+            "pool": pool,
+            "model": chosen.to_numpy(),
+            "n_obs": n_obs.reindex(chosen.index).to_numpy(),
+            "backtested": backtested.reindex(chosen.index).to_numpy(),
+            "reason": reasons,
+        }
+    )
+
+
+def _detect_fallbacks(raw: pd.DataFrame, names: Sequence[str], panel: pd.DataFrame) -> pd.DataFrame:
+    """Series where a model's forecast is exactly the fallback's (Naive) on varying history.
+
+    statsforecast replaces a failing model by the fallback without saying so; this makes
+    it visible. A model that legitimately equals the naive forecast on a varying series is
+    so rare that the false alarm is acceptable.
+    """
+    columns = ["unique_id", "model", "reason"]
+    if NAIVE not in raw.columns:
+        return pd.DataFrame(columns=columns)
+    varying = panel.groupby("unique_id")["y"].nunique() > 1
+    rows = []
+    for name in names:
+        if name in (NAIVE, SEASONAL_NAIVE) or name not in raw.columns:
+            continue
+        same = (raw[name] - raw[NAIVE]).abs().groupby(raw["unique_id"]).max() < 1e-9
+        for uid in same.index[same.to_numpy() & varying.reindex(same.index).fillna(False).to_numpy()]:
+            rows.append((uid, name, f"{name} failed on this series and fell back to Naive"))
+    return pd.DataFrame(rows, columns=columns)
