@@ -7,7 +7,8 @@ their periods to integer steps and back; that keeps this module calendar-free.
 How a series is forecast:
 
 1. Its *pool* of candidate models follows its demand class: ``continuous`` (smooth or
-   erratic demand: AutoETS, AutoARIMA, AutoTheta, AutoCES, MSTL when there are two seasons)
+   erratic demand: AutoETS, AutoTheta, AutoCES; AutoARIMA from four seasons of history,
+   MSTL from two)
    or ``intermittent`` (intermittent or lumpy: CrostonOptimized, TSB, ADIDA, IMAPA). Naive
    and seasonal naive are always candidates, as is ``Ensemble``, the mean of the pool's
    main models.
@@ -64,6 +65,7 @@ ENSEMBLE_MEMBERS: dict[Pool, tuple[str, ...]] = {
     "intermittent": ("CrostonOptimized", "TSB", "ADIDA", "IMAPA"),
 }
 DEFAULT_MODEL: dict[Pool, str] = {"continuous": ENSEMBLE, "intermittent": "CrostonOptimized"}
+ARIMA_MIN_SEASONS = 4
 NO_NATIVE_INTERVALS = frozenset({"CrostonOptimized", "TSB", "ADIDA", "IMAPA"})
 
 
@@ -124,7 +126,11 @@ def candidate_names(pool: Pool, season_length: int, n_obs: int) -> list[str]:
     if pool == "intermittent":
         names = ["CrostonOptimized", "TSB", "ADIDA", "IMAPA"]
     else:
-        names = ["AutoETS", "AutoARIMA", "AutoTheta", "CES"]
+        names = ["AutoETS", "AutoTheta", "CES"]
+        # A seasonal ARIMA spends a season on differencing and needs several more to fit;
+        # on shorter series it is slow and rarely wins, so it is a candidate from 4 seasons.
+        if n_obs >= ARIMA_MIN_SEASONS * max(season_length, 4):
+            names.insert(1, "AutoARIMA")
         if season_length > 1 and n_obs >= 2 * season_length + 1:
             names.append("MSTL")
     names += [NAIVE]
@@ -416,9 +422,7 @@ def _add_ensemble(raw: pd.DataFrame, members: Sequence[str], levels: Sequence[in
     return raw
 
 
-def _pick_chosen(
-    raw: pd.DataFrame, chosen: pd.Series, settings: ForecastSettings
-) -> pd.DataFrame:
+def _pick_chosen(raw: pd.DataFrame, chosen: pd.Series, settings: ForecastSettings) -> pd.DataFrame:
     raw = raw.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
     model = raw["unique_id"].map(chosen)
     out = pd.DataFrame({"unique_id": raw["unique_id"], "ds": raw["ds"].astype(np.int64)})
@@ -502,7 +506,9 @@ def _explain(
         if table is None or table.empty:
             reasons.append(f"{model}: no backtest result")
             continue
-        ranked = ", ".join(f"{m} {e:.3g}" for m, e in zip(table["model"], table["mae"], strict=True))
+        ranked = ", ".join(
+            f"{m} {e:.3g}" for m, e in zip(table["model"], table["mae"], strict=True)
+        )
         how = "ensemble by policy" if settings.method == "ensemble" else "lowest backtest error"
         reasons.append(f"{model} ({how}); backtest mean absolute error: {ranked}")
     return pd.DataFrame(
@@ -533,6 +539,8 @@ def _detect_fallbacks(raw: pd.DataFrame, names: Sequence[str], panel: pd.DataFra
         if name in (NAIVE, SEASONAL_NAIVE) or name not in raw.columns:
             continue
         same = (raw[name] - raw[NAIVE]).abs().groupby(raw["unique_id"]).max() < 1e-9
-        for uid in same.index[same.to_numpy() & varying.reindex(same.index).fillna(False).to_numpy()]:
+        for uid in same.index[
+            same.to_numpy() & varying.reindex(same.index).fillna(False).to_numpy()
+        ]:
             rows.append((uid, name, f"{name} failed on this series and fell back to Naive"))
     return pd.DataFrame(rows, columns=columns)
