@@ -48,6 +48,8 @@ from snop.frames import PERIOD_PATTERN, issues_where, period_range, period_to_in
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+_Decompositions = dict[bytes, tuple[float, float]]
+"""Trend and seasonal strength of each series decomposed so far, keyed by its values."""
 
 SB_ADI_CUTOFF: Final = 1.32
 """Syntetos-Boylan cut-off on the average inter-demand interval (months)."""
@@ -95,24 +97,6 @@ _REQUIRED: Final[dict[str, tuple[str, ...]]] = {
     "customers": ("customer_id", "segment"),
     "segments": ("segment", "service_target", "priority"),
 }
-_STATS_COLUMNS = (
-    "months",
-    "total_ordered",
-    "total_shipped",
-    "revenue",
-    "revenue_share",
-    "abc",
-    "cv",
-    "xyz",
-    "adi",
-    "cv2",
-    "demand_class",
-    "trend_strength",
-    "seasonal_strength",
-    "trend",
-    "seasonal",
-    "fill_rate",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,51 +226,75 @@ def demand_profile(
 
     window = _window(history, periods)
     products = products.sort_values("product_id", kind="mergesort", ignore_index=True)
-    product_ids = pd.Index(products["product_id"])
-    orders = _orders_in_window(history, customers, product_ids, window)
-    n_months = len(window)
-    n_products = len(product_ids)
-
-    ordered = _matrix(orders["row"], orders["month"], orders["ordered"], n_products, n_months)
-    shipped = _matrix(orders["row"], orders["month"], orders["shipped"], n_products, n_months)
+    orders = _orders_in_window(history, customers, pd.Index(products["product_id"]), window)
+    n_rows, n_months = len(products), len(window)
+    ordered = _matrix(orders["row"], orders["month"], orders["ordered"], n_rows, n_months)
+    shipped = _matrix(orders["row"], orders["month"], orders["shipped"], n_rows, n_months)
     counted = _months_counted(products, ordered, window)
+    seen: _Decompositions = {}
+    by_product = _profile_products(products, ordered, shipped, counted, season_length, seen)
+    by_segment = _profile_segments(products, segments, orders, counted, season_length, seen)
+    by_product.insert(3, "segments", np.bincount(by_segment["_product"], minlength=len(products)))
+    return DemandProfile(
+        by_product=_add_abc(by_product, group=None),
+        by_product_segment=_add_abc(by_segment.drop(columns="_product"), group="segment"),
+    )
+
+
+def _profile_products(
+    products: pd.DataFrame,
+    ordered: FloatArray,
+    shipped: FloatArray,
+    counted: BoolArray,
+    season_length: int,
+    seen: _Decompositions,
+) -> pd.DataFrame:
+    """The by_product frame without segments, revenue_share and abc."""
     price = pd.to_numeric(products["price"]).to_numpy(dtype=np.float64)
+    frame = _stats_frame(ordered, shipped, counted, price, season_length, seen)
+    frame.insert(0, "product_id", products["product_id"].to_numpy())
+    frame.insert(1, "family", products["family"].to_numpy())
+    frame.insert(2, "status", _status(products).to_numpy())
+    return frame
 
-    by_product = _stats_frame(ordered, shipped, counted, price, season_length)
-    by_product.insert(0, "product_id", products["product_id"].to_numpy())
-    by_product.insert(1, "family", products["family"].to_numpy())
-    by_product.insert(2, "status", _status(products).to_numpy())
 
-    pair_of_order, pairs, segment_names = _segment_pairs(orders, segments)
-    n_segments = max(len(segment_names), 1)
-    pair_product = pairs // n_segments
-    by_product.insert(3, "segments", np.bincount(pair_product, minlength=n_products))
-    by_product = _add_abc(by_product, group=None)
+def _profile_segments(
+    products: pd.DataFrame,
+    segments: pd.DataFrame,
+    orders: pd.DataFrame,
+    counted: BoolArray,
+    season_length: int,
+    seen: _Decompositions,
+) -> pd.DataFrame:
+    """The by_product_segment frame without revenue_share and abc.
 
+    Has an extra ``_product`` column: the row of each product x segment's product.
+    """
+    pair_of_order, pairs, names = _segment_pairs(orders, segments)
+    n_segments = max(names.size, 1)
+    product = pairs // n_segments
     # Orders of a product x segment without any ordered unit (shipped only) have no row.
-    row_of_order = pd.Index(pairs).get_indexer(pd.Index(pair_of_order))
-    keep = row_of_order >= 0
-    seg_rows = pd.Series(row_of_order[keep])
-    seg_months = orders["month"].loc[keep]
-    seg_ordered = _matrix(seg_rows, seg_months, orders["ordered"].loc[keep], pairs.size, n_months)
-    seg_shipped = _matrix(seg_rows, seg_months, orders["shipped"].loc[keep], pairs.size, n_months)
-    by_segment = _stats_frame(
-        seg_ordered, seg_shipped, counted[pair_product], price[pair_product], season_length
-    )
-    pair_segment = segment_names[pairs % n_segments] if pairs.size else segment_names[:0]
+    row = pd.Index(pairs).get_indexer(pd.Index(pair_of_order))
+    keep = row >= 0
+    rows = pd.Series(row[keep])
+    months = orders["month"].loc[keep]
+    n_months = counted.shape[1]
+    ordered = _matrix(rows, months, orders["ordered"].loc[keep], pairs.size, n_months)
+    shipped = _matrix(rows, months, orders["shipped"].loc[keep], pairs.size, n_months)
+    price = pd.to_numeric(products["price"]).to_numpy(dtype=np.float64)
+    frame = _stats_frame(ordered, shipped, counted[product], price[product], season_length, seen)
+
+    segment = names[pairs % n_segments]
     targets = segments.set_index("segment")
-    by_segment.insert(0, "product_id", products["product_id"].to_numpy()[pair_product])
-    by_segment.insert(1, "family", products["family"].to_numpy()[pair_product])
-    by_segment.insert(2, "segment", pair_segment)
-    by_segment.insert(
-        3, "service_target", targets["service_target"].reindex(pair_segment).to_numpy()
-    )
-    by_segment.insert(4, "priority", targets["priority"].reindex(pair_segment).to_numpy())
-    by_segment = by_segment.sort_values(
+    frame.insert(0, "product_id", products["product_id"].to_numpy()[product])
+    frame.insert(1, "family", products["family"].to_numpy()[product])
+    frame.insert(2, "segment", segment)
+    frame.insert(3, "service_target", targets["service_target"].reindex(segment).to_numpy())
+    frame.insert(4, "priority", targets["priority"].reindex(segment).to_numpy())
+    frame["_product"] = product
+    return frame.sort_values(
         ["product_id", "priority", "segment"], kind="mergesort", ignore_index=True
     )
-    by_segment = _add_abc(by_segment, group="segment")
-    return DemandProfile(by_product=by_product, by_product_segment=by_segment)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -362,8 +370,10 @@ def _check_values(
 
 def _period_issues(frame: pd.DataFrame, name: str, column: str, *, nullable: bool) -> list[Issue]:
     values = frame[column]
-    valid = values.map(lambda v: isinstance(v, str) and PERIOD_PATTERN.match(v) is not None)
-    bad = ~valid.astype(bool) & (values.notna() if nullable else True)
+    # A history holds few distinct months, so each is checked once.
+    distinct = pd.unique(values.dropna()) if nullable else pd.unique(values)
+    good = [v for v in distinct if isinstance(v, str) and PERIOD_PATTERN.match(v)]
+    bad = ~values.isin(good) & (values.notna() if nullable else True)
     return issues_where(
         bad,
         frame,
@@ -433,10 +443,9 @@ def _window(history: pd.DataFrame, periods: list[str] | None) -> list[str]:
 
 def _month_index(periods: pd.Series) -> IntArray:
     """Months since year 0 of valid ``YYYY-MM`` strings, vectorised."""
-    text = periods.astype(str)
-    year = text.str.slice(0, 4).astype(np.int64).to_numpy()
-    month = text.str.slice(5, 7).astype(np.int64).to_numpy()
-    return np.asarray(year * 12 + month - 1, dtype=np.int64)
+    codes, distinct = pd.factorize(periods)
+    index = np.array([period_to_index(str(p)) for p in distinct], dtype=np.int64)
+    return np.asarray(index[codes], dtype=np.int64)
 
 
 def _orders_in_window(
@@ -553,6 +562,7 @@ def _stats_frame(
     counted: BoolArray,
     price: FloatArray,
     season_length: int,
+    seen: _Decompositions,
 ) -> pd.DataFrame:
     """Every statistic of each row of ``ordered`` over its counted months (no ABC yet)."""
     demand = np.where(counted, ordered, np.nan)
@@ -590,7 +600,7 @@ def _stats_frame(
     xyz[cv <= XYZ_X_CV] = "X"
 
     decomposable = (months >= 2 * season_length) & np.isin(demand_class, [SMOOTH, ERRATIC])
-    trend_strength, seasonal_strength = _stl_strengths(demand, decomposable, season_length)
+    trend_strength, seasonal_strength = _stl_strengths(demand, decomposable, season_length, seen)
     slope = _theil_sen_slopes(demand)
     with np.errstate(divide="ignore", invalid="ignore"):
         change = np.where(mean > 0, slope * _MONTHS_PER_YEAR / mean, np.nan)
@@ -628,31 +638,54 @@ def _stats_frame(
 
 
 def _stl_strengths(
-    demand: FloatArray, rows: BoolArray, season_length: int
+    demand: FloatArray, rows: BoolArray, season_length: int, seen: _Decompositions
 ) -> tuple[FloatArray, FloatArray]:
     """Hyndman's trend and seasonal strengths of the selected rows (NaN elsewhere).
 
-    Each row's counted months are consecutive, so dropping the NaN leaves the series.
+    Each row's counted months are consecutive, so dropping the NaN leaves the series. A
+    series met before (a product bought by one segment has the same series in both frames)
+    is looked up in ``seen`` rather than decomposed again; new ones are added to it.
     """
     trend_strength = np.full(demand.shape[0], np.nan)
     seasonal_strength = np.full(demand.shape[0], np.nan)
-    for i in np.flatnonzero(rows):
-        series = demand[i][~np.isnan(demand[i])]
+    resid = np.full(demand.shape, np.nan)
+    trend = np.full(demand.shape, np.nan)
+    season = np.full(demand.shape, np.nan)
+    fitted: list[int] = []
+    keys: list[bytes] = []
+    for i in np.flatnonzero(rows).tolist():
+        counted = ~np.isnan(demand[i])
+        series = demand[i, counted]
+        key = series.tobytes()
+        if key in seen:
+            trend_strength[i], seasonal_strength[i] = seen[key]
+            continue
         fit = STL(series, period=season_length, robust=True).fit(
             inner_iter=_STL_INNER_ITER, outer_iter=_STL_OUTER_ITER
         )
-        resid = np.asarray(fit.resid)
-        trend_strength[i] = _strength(resid, np.asarray(fit.trend))
-        seasonal_strength[i] = _strength(resid, np.asarray(fit.seasonal))
+        resid[i, counted] = fit.resid
+        trend[i, counted] = fit.trend
+        season[i, counted] = fit.seasonal
+        fitted.append(i)
+        keys.append(key)
+    if fitted:
+        # The variances are taken for all decomposed rows at once: per row they cost
+        # a fifth of the STL fit itself.
+        level = np.nanmean(np.abs(demand[fitted]), axis=1)
+        trend_strength[fitted] = _strength(resid[fitted], trend[fitted], level)
+        seasonal_strength[fitted] = _strength(resid[fitted], season[fitted], level)
+        for i, key in zip(fitted, keys, strict=True):
+            seen[key] = (float(trend_strength[i]), float(seasonal_strength[i]))
     return trend_strength, seasonal_strength
 
 
-def _strength(resid: FloatArray, component: FloatArray) -> float:
-    """max(0, 1 - Var(R) / Var(C + R)); 0 when C + R does not vary at all."""
-    total = float(np.var(component + resid))
-    if total <= 1e-12 * max(1.0, float(np.mean(np.abs(component)))) ** 2:
-        return 0.0
-    return max(0.0, 1.0 - float(np.var(resid)) / total)
+def _strength(resid: FloatArray, component: FloatArray, level: FloatArray) -> FloatArray:
+    """max(0, 1 - Var(R) / Var(C + R)) per row; 0 where C + R does not vary at all."""
+    total = np.nanvar(component + resid, axis=1)
+    varies = total > 1e-12 * np.maximum(level, 1.0) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        strength = 1.0 - np.nanvar(resid, axis=1) / total
+    return np.where(varies, np.maximum(strength, 0.0), 0.0)
 
 
 def _significant_slopes(demand: FloatArray, rows: BoolArray) -> BoolArray:

@@ -1,0 +1,405 @@
+"""The demand plan of a cycle: statistical forecast, market events, people's overrides.
+
+Everything is kept at product x segment x month and in separate *streams*, so the value of
+each input can be measured later:
+
+- ``naive``: seasonal naive (same month last year), the yardstick;
+- ``statistical``: the reconciled statistical forecast, with new and ending products
+  handled from their like-item and end month;
+- ``events``: the workbook's market events, as adjustments to the statistical forecast;
+- ``override:<author>``: each person's overrides, as adjustments;
+- ``consensus``: statistical + events + every override (never below zero).
+
+Family, segment and total are sums of these rows, so they always add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from snop.demand import lifecycle
+from snop.demand.cleanse import cleanse_outliers
+from snop.demand.forecast import ForecastResult, ForecastSettings, Pool, run_forecast
+from snop.demand.hierarchy import BOTTOM, build_hierarchy, choose_method, reconcile
+from snop.demand.profile import demand_profile
+from snop.errors import InvalidInput, Issue
+from snop.frames import index_to_period, period_to_index
+
+NAIVE = "naive"
+STATISTICAL = "statistical"
+EVENTS = "events"
+CONSENSUS = "consensus"
+OVERRIDE_PREFIX = "override:"
+INTERMITTENT_CLASSES = frozenset({"intermittent", "lumpy"})
+
+Progress = Callable[[str], None]
+
+OVERRIDE_COLUMNS = (
+    "override_id",
+    "author",
+    "reason_code",
+    "level",
+    "key",
+    "period_from",
+    "period_to",
+    "change_pct",
+    "change_qty",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemandInputs:
+    """What the demand plan is made from (planning-workbook columns).
+
+    history : period, product_id, customer_id, ordered, shipped
+    products : product_id, family, price, status, launch_period, end_period, like_product_id
+    customers : customer_id, segment
+    segments : segment, service_target, priority
+    events : product_id, family, period_from, period_to, change_pct, change_qty, reason
+    overrides : override_id, author, reason_code, level (product | family | segment), key,
+        period_from, period_to, change_pct, change_qty
+    """
+
+    history: pd.DataFrame
+    products: pd.DataFrame
+    customers: pd.DataFrame
+    segments: pd.DataFrame
+    events: pd.DataFrame
+    overrides: pd.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class DemandPlan:
+    """The result of :func:`plan_demand`.
+
+    values : product_id, segment, family, period, stream, quantity, lo_80, hi_80, lo_95,
+        hi_95 (intervals on the statistical and consensus streams)
+    models : unique_id, level, family, product_id, segment, pool, model, n_obs, backtested,
+        reason (why each node of the hierarchy got its model)
+    outliers : product_id, segment, period, raw, cleansed, expected, score
+    backtest_errors : product_id, segment, step, n, mae, rmse, bias, error_std (units)
+    reconciliation : method, level, wape, mean_wape (the backtest of each method)
+    method : the reconciliation method used
+    cutoff : the last month of history used
+    """
+
+    values: pd.DataFrame
+    models: pd.DataFrame
+    outliers: pd.DataFrame
+    backtest_errors: pd.DataFrame
+    reconciliation: pd.DataFrame
+    method: str
+    cutoff: str
+
+
+def plan_demand(
+    inputs: DemandInputs,
+    settings: ForecastSettings,
+    *,
+    cutoff: str | None = None,
+    engine: object = None,
+    progress: Progress | None = None,
+) -> DemandPlan:
+    """Build every demand stream for the ``settings.horizon`` months after ``cutoff``.
+
+    ``cutoff`` (YYYY-MM) is the last month of history to use: the latest by default, an
+    earlier one to replay what would have been forecast then.
+    """
+    say = progress or (lambda _: None)
+    bottom, cutoff = _bottom_history(inputs, cutoff)
+    first = period_to_index(cutoff) + 1
+    say("profiling demand")
+    pools = _pools(inputs, cutoff)
+    say("cleansing outliers")
+    cleansed, outliers = cleanse_outliers(
+        bottom.rename(columns={"node": "unique_id"})[["unique_id", "ds", "y"]],
+        skip=[u for u, p in pools.items() if p == "intermittent"],
+    )
+    cleansed = cleansed.merge(
+        bottom[["node", "family", "product_id", "segment"]].drop_duplicates(),
+        left_on="unique_id",
+        right_on="node",
+    )
+    hierarchy, panel = build_hierarchy(cleansed[["family", "product_id", "segment", "ds", "y"]])
+    node_pools = _node_pools(hierarchy.nodes, pools)
+    say(f"forecasting {len(hierarchy.nodes)} series")
+    result = run_forecast(panel, node_pools, settings, engine=engine)
+    say("reconciling the hierarchy")
+    method, scores = choose_method(result.backtest, hierarchy, panel)
+    statistical = _statistical(result, hierarchy, method)
+    statistical = _apply_lifecycle(statistical, inputs, bottom, first)
+    naive = _seasonal_naive(bottom, first, settings)
+    events = _event_adjustments(statistical, inputs.events)
+    overrides = _override_adjustments(statistical, events, inputs.overrides)
+    values = _streams(statistical, naive, events, overrides)
+    return DemandPlan(
+        values=values,
+        models=result.choice.merge(hierarchy.nodes, on="unique_id"),
+        outliers=_outlier_frame(outliers, hierarchy.nodes),
+        backtest_errors=_backtest_errors(result, hierarchy.nodes),
+        reconciliation=scores,
+        method=method,
+        cutoff=cutoff,
+    )
+
+
+def _bottom_history(inputs: DemandInputs, cutoff: str | None) -> tuple[pd.DataFrame, str]:
+    history = inputs.history
+    if history.empty:
+        raise InvalidInput([Issue("empty_input", "there is no demand history to forecast")])
+    last = str(history["period"].max())
+    cutoff = cutoff or last
+    history = history[history["period"] <= cutoff]
+    if history.empty:
+        raise InvalidInput(
+            [Issue("empty_input", f"there is no demand history up to {cutoff}", value=cutoff)]
+        )
+    frame = history.merge(inputs.customers[["customer_id", "segment"]], on="customer_id")
+    frame = frame.merge(inputs.products[["product_id", "family"]], on="product_id")
+    frame["ds"] = frame["period"].map(period_to_index).astype(np.int64)
+    bottom = frame.groupby(["family", "product_id", "segment", "ds"], as_index=False)[
+        "ordered"
+    ].sum()
+    bottom = bottom.rename(columns={"ordered": "y"})
+    bottom["node"] = BOTTOM + "|" + bottom["product_id"] + "|" + bottom["segment"]
+    return _fill_to_cutoff(bottom, period_to_index(cutoff)), cutoff
+
+
+def _fill_to_cutoff(bottom: pd.DataFrame, last: int) -> pd.DataFrame:
+    """Every bottom series gets every month from its first demand to the cutoff (0 if none)."""
+    first = bottom.groupby("node")["ds"].min()
+    keys = bottom.drop_duplicates("node").set_index("node")[["family", "product_id", "segment"]]
+    grid = pd.DataFrame(
+        [(node, ds) for node, start in first.items() for ds in range(start, last + 1)],
+        columns=["node", "ds"],
+    )
+    grid = grid.join(keys, on="node")
+    out = grid.merge(bottom[["node", "ds", "y"]], on=["node", "ds"], how="left")
+    out["y"] = out["y"].fillna(0.0)
+    return out
+
+
+def _pools(inputs: DemandInputs, cutoff: str) -> dict[str, Pool]:
+    history = inputs.history[inputs.history["period"] <= cutoff]
+    profile = demand_profile(history, inputs.products, inputs.customers, inputs.segments)
+    by_segment = profile.by_product_segment
+    nodes = BOTTOM + "|" + by_segment["product_id"] + "|" + by_segment["segment"]
+    intermittent = by_segment["demand_class"].isin(INTERMITTENT_CLASSES).to_numpy()
+    return {
+        node: ("intermittent" if flag else "continuous")
+        for node, flag in zip(nodes, intermittent, strict=True)
+    }
+
+
+def _node_pools(nodes: pd.DataFrame, pools: dict[str, Pool]) -> dict[str, Pool]:
+    """Bottom nodes by their class; a product is intermittent when all its segments are."""
+    out: dict[str, Pool] = dict(pools)
+    bottom = nodes[nodes["level"] == BOTTOM]
+    flags = bottom["unique_id"].map(lambda u: pools.get(u) == "intermittent")
+    by_product = flags.groupby(bottom["product_id"]).all()
+    products = nodes[nodes["level"] == "product"]
+    for uid, product in zip(products["unique_id"], products["product_id"], strict=True):
+        out[uid] = "intermittent" if by_product.get(product, False) else "continuous"
+    return out
+
+
+def _statistical(result: ForecastResult, hierarchy: object, method: str) -> pd.DataFrame:
+    """Reconciled bottom-level forecast with the base model's intervals moved along."""
+    from snop.demand.hierarchy import Hierarchy
+
+    assert isinstance(hierarchy, Hierarchy)
+    reconciled = reconcile(result.forecast, hierarchy, method)
+    bottom_ids = set(hierarchy.bottom_ids)
+    base = result.forecast[result.forecast["unique_id"].isin(bottom_ids)]
+    out = base.merge(reconciled.rename(columns={"forecast": "reconciled"}), on=["unique_id", "ds"])
+    shift = out["reconciled"] - out["forecast"]
+    for column in [c for c in out.columns if c.startswith(("lo_", "hi_"))]:
+        out[column] = (out[column] + shift).clip(lower=0.0)
+    out["forecast"] = out["reconciled"]
+    out = out.drop(columns="reconciled").merge(
+        hierarchy.nodes[["unique_id", "family", "product_id", "segment"]], on="unique_id"
+    )
+    return out
+
+
+def _apply_lifecycle(
+    statistical: pd.DataFrame, inputs: DemandInputs, bottom: pd.DataFrame, first: int
+) -> pd.DataFrame:
+    products = inputs.products.set_index("product_id")
+    parts = [statistical]
+    for product_id, row in products.iterrows():
+        status = row.get("status")
+        if status == "new" and isinstance(row.get("like_product_id"), str):
+            parts = [p[p["product_id"] != product_id] for p in parts]
+            parts.append(_new_product(str(product_id), row, statistical, bottom))
+        elif status == "phase_out" and isinstance(row.get("end_period"), str):
+            mask = parts[0]["product_id"] == product_id
+            ending = lifecycle.run_down(
+                parts[0][mask], start=first, end=period_to_index(row["end_period"])
+            )
+            parts[0] = pd.concat([parts[0][~mask], ending], ignore_index=True)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _new_product(
+    product_id: str, row: pd.Series, statistical: pd.DataFrame, bottom: pd.DataFrame
+) -> pd.DataFrame:
+    like_id = str(row["like_product_id"])
+    like = statistical[statistical["product_id"] == like_id]
+    launch = (
+        period_to_index(str(row["launch_period"]))
+        if isinstance(row.get("launch_period"), str)
+        else int(like["ds"].min())
+    )
+    own = bottom[bottom["product_id"] == product_id]
+    like_history = bottom[bottom["product_id"] == like_id]
+    out, _scale = lifecycle.like_item_forecast(
+        like.drop(columns=["unique_id", "product_id", "family"]),
+        launch=launch,
+        actual_since_launch=own[own["ds"] >= launch][["segment", "ds", "y"]],
+        like_history=like_history[["segment", "ds", "y"]],
+    )
+    out["product_id"] = product_id
+    out["family"] = row["family"]
+    out["unique_id"] = BOTTOM + "|" + product_id + "|" + out["segment"]
+    out["model"] = f"like-item {like_id}"
+    return out
+
+
+def _seasonal_naive(bottom: pd.DataFrame, first: int, settings: ForecastSettings) -> pd.DataFrame:
+    """Same month a season ago (the last month when the history is shorter than a season)."""
+    m = settings.season_length
+    rows = []
+    for _, series in bottom.groupby("node", sort=False):
+        values = series.set_index("ds")["y"]
+        keys = series.iloc[0]
+        for step in range(settings.horizon):
+            ds = first + step
+            source = ds - m * ((ds - values.index.max() - 1) // m + 1)
+            value = values.get(source, values.iloc[-1])
+            rows.append((keys["family"], keys["product_id"], keys["segment"], ds, float(value)))
+    return pd.DataFrame(rows, columns=["family", "product_id", "segment", "ds", "forecast"])
+
+
+def _event_adjustments(statistical: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Each event as a change to the statistical forecast, spread by forecast share."""
+    changes = []
+    for event in events.itertuples(index=False):
+        if isinstance(event.product_id, str):
+            target = statistical["product_id"] == event.product_id
+        else:
+            target = statistical["family"] == event.family
+        changes.append(_spread(statistical, target, event, reason=str(event.reason)))
+    return _collect(changes, statistical)
+
+
+def _override_adjustments(
+    statistical: pd.DataFrame, events: pd.DataFrame, overrides: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Per author, the change each override makes, on top of statistical + events."""
+    base = statistical.copy()
+    base["forecast"] = base["forecast"] + events.reindex(base.index, fill_value=0.0)["change"]
+    out: dict[str, pd.DataFrame] = {}
+    for author, mine in overrides.groupby("author", sort=True):
+        changes = []
+        for override in mine.itertuples(index=False):
+            column = {"product": "product_id", "family": "family", "segment": "segment"}[
+                str(override.level)
+            ]
+            target = base[column] == override.key
+            changes.append(_spread(base, target, override, reason=str(override.reason_code)))
+        out[str(author)] = _collect(changes, base)
+    return out
+
+
+def _spread(base: pd.DataFrame, target: pd.Series, change: object, *, reason: str) -> pd.Series:
+    """Return the change in units per row.
+
+    A percentage applies to each row; a quantity per month is shared over the rows of that
+    month in proportion to their forecast (evenly if all are 0).
+    """
+    months = base["ds"].between(
+        period_to_index(str(change.period_from)),  # type: ignore[attr-defined]
+        period_to_index(str(change.period_to)),  # type: ignore[attr-defined]
+    )
+    rows = target & months
+    delta = pd.Series(0.0, index=base.index)
+    pct = change.change_pct  # type: ignore[attr-defined]
+    if pct is not None and not pd.isna(pct):
+        delta[rows] = base.loc[rows, "forecast"] * float(pct) / 100.0
+        return delta
+    qty = float(change.change_qty)  # type: ignore[attr-defined]
+    chosen = base[rows]
+    total = chosen.groupby("ds")["forecast"].transform("sum")
+    count = chosen.groupby("ds")["forecast"].transform("size")
+    share = np.where(total > 0, chosen["forecast"] / total.where(total > 0, 1.0), 1.0 / count)
+    delta[rows] = qty * share
+    return delta
+
+
+def _collect(changes: list[pd.Series], base: pd.DataFrame) -> pd.DataFrame:
+    total = (
+        sum(changes, pd.Series(0.0, index=base.index))
+        if changes
+        else pd.Series(0.0, index=base.index)
+    )
+    return pd.DataFrame({"change": total}, index=base.index)
+
+
+def _streams(
+    statistical: pd.DataFrame,
+    naive: pd.DataFrame,
+    events: pd.DataFrame,
+    overrides: dict[str, pd.DataFrame],
+) -> pd.DataFrame:
+    keys = ["family", "product_id", "segment", "ds"]
+    interval_cols = [c for c in statistical.columns if c.startswith(("lo_", "hi_"))]
+    stat = statistical[keys + ["forecast", *interval_cols]].rename(columns={"forecast": "quantity"})
+    frames = [stat.assign(stream=STATISTICAL)]
+    frames.append(naive.rename(columns={"forecast": "quantity"}).assign(stream=NAIVE))
+    frames.append(stat[keys].assign(quantity=events["change"].to_numpy(), stream=EVENTS))
+    consensus = stat.copy()
+    total_change = events["change"].to_numpy().copy()
+    for author, change in overrides.items():
+        frames.append(
+            stat[keys].assign(quantity=change["change"].to_numpy(), stream=OVERRIDE_PREFIX + author)
+        )
+        total_change += change["change"].to_numpy()
+    new_level = (consensus["quantity"] + total_change).clip(lower=0.0)
+    shift = new_level - consensus["quantity"]
+    for column in interval_cols:
+        consensus[column] = (consensus[column] + shift).clip(lower=0.0)
+    consensus["quantity"] = new_level
+    frames.append(consensus.assign(stream=CONSENSUS))
+    values = pd.concat(frames, ignore_index=True)
+    values["period"] = values["ds"].map(index_to_period)
+    columns = ["product_id", "segment", "family", "period", "stream", "quantity", *interval_cols]
+    return (
+        values[columns]
+        .sort_values(["product_id", "segment", "period", "stream"])
+        .reset_index(drop=True)
+    )
+
+
+def _outlier_frame(outliers: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    out = outliers.merge(nodes[["unique_id", "product_id", "segment"]], on="unique_id")
+    out["period"] = out["ds"].map(index_to_period)
+    return out[["product_id", "segment", "period", "raw", "cleansed", "expected", "score"]]
+
+
+def _backtest_errors(result: ForecastResult, nodes: pd.DataFrame) -> pd.DataFrame:
+    from snop.demand.accuracy import accuracy_by_horizon
+
+    bottom = nodes[nodes["level"] == BOTTOM][["unique_id", "product_id", "segment"]]
+    backtest = result.backtest[result.backtest["unique_id"].isin(bottom["unique_id"])]
+    if backtest.empty:
+        return pd.DataFrame(
+            columns=["product_id", "segment", "step", "n", "mae", "rmse", "bias", "error_std"]
+        )
+    errors = accuracy_by_horizon(backtest[["unique_id", "cutoff", "step", "actual", "forecast"]])
+    errors = errors.merge(bottom, on="unique_id")
+    return errors[["product_id", "segment", "step", "n", "mae", "rmse", "bias", "error_std"]]
