@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -14,11 +11,13 @@ import typer
 from rich.table import Table
 
 from snop import __version__
+from snop.cli import demand as demand_cli
+from snop.cli.common import STATE, DbOption, JsonOption, actor, open_db
 from snop.cli.render import console, err_console, print_issues, print_json
 from snop.errors import InvalidInput, SnopError
 from snop.services import demo as demo_service
 from snop.services import exports, imports, status
-from snop.services.database import Database, init_database, open_database
+from snop.services.database import init_database
 
 app = typer.Typer(
     name="snop",
@@ -28,27 +27,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-
-
-@dataclass
-class _State:
-    database: str | None = None
-    debug: bool = False
-    json: bool = False
-
-
-STATE = _State()
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="SNOP_DATABASE_URL",
-        help="SQLite file or database URL (postgresql://user@host/name). Default: ./snop.db.",
-        show_envvar=True,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def _version(value: bool) -> None:
@@ -68,14 +46,6 @@ def main(
     """Sales & Operations Planning: demand, supply, inventory and money in one plan."""
     STATE.database = db
     STATE.debug = debug
-
-
-def _open(db: str | None, *, create: bool = False) -> Database:
-    return open_database(db or STATE.database, create=create)
-
-
-def _actor() -> str:
-    return os.environ.get("SNOP_USER") or getpass.getuser()
 
 
 @app.command()
@@ -103,10 +73,9 @@ def import_(
     Every error is reported with its sheet, row and column, and then nothing is written.
     Importing the same workbook again changes nothing (rows are matched on their keys).
     """
-    STATE.json = as_json
-    database = _open(db, create=True)
+    database = open_db(db, create=True)
     with err_console.status(f"Importing {path} ..."):
-        report = imports.import_workbook(database, path, actor=_actor(), dry_run=dry_run)
+        report = imports.import_workbook(database, path, actor=actor(), dry_run=dry_run)
     if as_json:
         print_json({"ok": True, **report.to_dict()})
         return
@@ -144,7 +113,7 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Export all planning data as a workbook in the import format (or a .csv folder)."""
-    report = exports.export_workbook(_open(db), path)
+    report = exports.export_workbook(open_db(db), path)
     if as_json:
         print_json({"path": report.path, "rows": report.rows})
         return
@@ -181,12 +150,11 @@ def demo(
     as_json: JsonOption = False,
 ) -> None:
     """Build the demo company (a seeded outdoor-gear manufacturer) and plan it."""
-    STATE.json = as_json
     last = end_month or demo_service.last_full_month(dt.date.today())
-    database = _open(db, create=True)
+    database = open_db(db, create=True)
     with err_console.status("Building the demo company ..."):
         summary = demo_service.build_demo(
-            database, seed=seed, last_history_month=last, actor=_actor(), force=force
+            database, seed=seed, last_history_month=last, actor=actor(), force=force
         )
     if as_json:
         print_json(summary.to_dict())
@@ -197,11 +165,16 @@ def demo(
 @app.command("status")
 def status_(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show what the database holds: company, data per sheet, history range, last import."""
-    summary = status.describe(_open(db))
+    summary = status.describe(open_db(db))
     if as_json:
         print_json(summary.to_dict())
         return
     console.print(summary.render(), highlight=False, soft_wrap=True)
+
+
+app.add_typer(demand_cli.app, name="demand")
+app.command("forecast")(demand_cli.forecast)
+app.command("forecast-csv")(demand_cli.forecast_csv)
 
 
 def run() -> None:

@@ -230,12 +230,17 @@ def run_forecast(
     panel = fill_gaps(validate_panel(panel))
     if panel.empty:
         raise InvalidInput([Issue("empty_input", "there is no demand history to forecast")])
-    pool_of = panel["unique_id"].drop_duplicates().map(lambda u: pools.get(u, "continuous"))
-    ids_by_pool = dict(tuple(panel["unique_id"].drop_duplicates().groupby(pool_of.to_numpy())))
+    # One statsforecast run per pool and candidate list: series long enough for MSTL or
+    # ARIMA get them, without holding every other series of the pool to the shortest one.
+    n_obs = panel.groupby("unique_id")["ds"].size()
+    groups: dict[tuple[Pool, tuple[str, ...]], list[str]] = {}
+    for uid, n in n_obs.items():
+        pool: Pool = pools.get(str(uid), "continuous")
+        names = tuple(_pool_models(pool, settings, int(n)))
+        groups.setdefault((pool, names), []).append(str(uid))
     parts = [
         _forecast_pool(panel[panel["unique_id"].isin(ids)], pool, settings, engine)
-        for pool, ids in ids_by_pool.items()
-        if len(ids)
+        for (pool, _), ids in sorted(groups.items())
     ]
     return ForecastResult(
         forecast=pd.concat([p.forecast for p in parts], ignore_index=True),
@@ -272,7 +277,7 @@ def _forecast_pool(
 
 
 def _pool_models(pool: Pool, settings: ForecastSettings, shortest: int) -> list[str]:
-    names = candidate_names(pool, settings.season_length, max(shortest, settings.season_length + 1))
+    names = candidate_names(pool, settings.season_length, shortest)
     if settings.models and pool in settings.models:
         wanted = set(settings.models[pool])
         names = [n for n in names if n in wanted or n in (NAIVE,)]
@@ -544,3 +549,21 @@ def _detect_fallbacks(raw: pd.DataFrame, names: Sequence[str], panel: pd.DataFra
         ]:
             rows.append((uid, name, f"{name} failed on this series and fell back to Naive"))
     return pd.DataFrame(rows, columns=columns)
+
+
+def classify_pools(panel: pd.DataFrame, *, adi_cutoff: float = 1.32) -> dict[str, Pool]:
+    """Pools from the data alone, for files without product data.
+
+    A series is intermittent when its average interval between non-zero values (ADI) is at
+    least ``adi_cutoff`` (Syntetos-Boylan) and it has no negative values; every other
+    series is continuous.
+    """
+    nonzero = panel["y"].ne(0).groupby(panel["unique_id"]).sum()
+    length = panel.groupby("unique_id")["y"].size()
+    negative = panel["y"].lt(0).groupby(panel["unique_id"]).any()
+    adi = length / nonzero.where(nonzero > 0)
+    intermittent = (adi >= adi_cutoff) & ~negative
+    return {
+        str(uid): ("intermittent" if flag else "continuous")
+        for uid, flag in intermittent.fillna(False).items()
+    }

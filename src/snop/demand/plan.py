@@ -133,9 +133,7 @@ def plan_demand(
     statistical = _statistical(result, hierarchy, method)
     statistical = _apply_lifecycle(statistical, inputs, bottom, first)
     naive = _seasonal_naive(bottom, first, settings)
-    events = _event_adjustments(statistical, inputs.events)
-    overrides = _override_adjustments(statistical, events, inputs.overrides)
-    values = _streams(statistical, naive, events, overrides)
+    values = build_streams(statistical, naive, inputs.events, inputs.overrides)
     return DemandPlan(
         values=values,
         models=result.choice.merge(hierarchy.nodes, on="unique_id"),
@@ -283,6 +281,49 @@ def _seasonal_naive(bottom: pd.DataFrame, first: int, settings: ForecastSettings
             value = values.get(source, values.iloc[-1])
             rows.append((keys["family"], keys["product_id"], keys["segment"], ds, float(value)))
     return pd.DataFrame(rows, columns=["family", "product_id", "segment", "ds", "forecast"])
+
+
+def build_streams(
+    statistical: pd.DataFrame,
+    naive: pd.DataFrame,
+    events: pd.DataFrame,
+    overrides: pd.DataFrame,
+) -> pd.DataFrame:
+    """Combine the statistical and naive forecasts with events and overrides into streams.
+
+    Parameters
+    ----------
+    statistical
+        family, product_id, segment, ds (int month), forecast, lo_*/hi_* (units).
+    naive
+        family, product_id, segment, ds, forecast.
+    events, overrides
+        As in :class:`DemandInputs`.
+
+    Returns
+    -------
+    product_id, segment, family, period, stream, quantity, lo_*/hi_* (see module doc).
+    """
+    statistical = statistical.reset_index(drop=True)
+    event_change = _event_adjustments(statistical, events)
+    override_changes = _override_adjustments(statistical, event_change, overrides)
+    return _streams(statistical, naive, event_change, override_changes)
+
+
+def streams_from_values(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The statistical and naive inputs of :func:`build_streams`, back from stored values.
+
+    Lets events and overrides be applied again without refitting any model.
+    """
+    frame = values.assign(ds=values["period"].map(period_to_index).astype(np.int64))
+    intervals = [c for c in frame.columns if c.startswith(("lo_", "hi_"))]
+    keys = ["family", "product_id", "segment", "ds"]
+    stat = frame[frame["stream"] == STATISTICAL][[*keys, "quantity", *intervals]]
+    naive = frame[frame["stream"] == NAIVE][[*keys, "quantity"]]
+    return (
+        stat.rename(columns={"quantity": "forecast"}).reset_index(drop=True),
+        naive.rename(columns={"quantity": "forecast"}).reset_index(drop=True),
+    )
 
 
 def _event_adjustments(statistical: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,14 @@
 
 from snop.store.tables.audit import AuditEvent, DataImport, Setting
 from snop.store.tables.base import Base
+from snop.store.tables.demand import (
+    DemandOverride,
+    ForecastError,
+    ForecastModel,
+    ForecastOutlier,
+    ForecastValue,
+    ForecastVersion,
+)
 from snop.store.tables.master import (
     Customer,
     DemandHistory,
@@ -23,6 +31,12 @@ __all__ = [
     "Customer",
     "DataImport",
     "DemandHistory",
+    "DemandOverride",
+    "ForecastError",
+    "ForecastModel",
+    "ForecastOutlier",
+    "ForecastValue",
+    "ForecastVersion",
     "DemandPlanLine",
     "InventoryPosition",
     "MarketEvent",

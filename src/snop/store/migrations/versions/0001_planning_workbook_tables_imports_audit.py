@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 13:40:33.677865
+Create Date: 2026-11-25
 """
 
 from __future__ import annotations

@@ -1,0 +1,432 @@
+"""Demand review use cases: profile, forecast runs, overrides, accuracy and FVA."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from snop.demand import accuracy as accuracy_core
+from snop.demand.forecast import ForecastSettings
+from snop.demand.plan import (
+    CONSENSUS,
+    EVENTS,
+    OVERRIDE_PREFIX,
+    DemandInputs,
+    build_streams,
+    plan_demand,
+    streams_from_values,
+)
+from snop.demand.profile import DemandProfile, demand_profile
+from snop.errors import InvalidInput, Issue, NotFound
+from snop.frames import PERIOD_PATTERN, shift_period
+from snop.services import audit
+from snop.services.database import Database
+from snop.store import forecasts as store
+from snop.store import frames as store_frames
+from snop.store.tables import ForecastError, ForecastModel, ForecastOutlier
+
+Progress = Callable[[str], None]
+Level = Literal["total", "family", "segment", "product", "product_segment"]
+OVERRIDE_LEVELS = ("product", "family", "segment")
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastSummary:
+    """What a forecast run made."""
+
+    version_id: int
+    cutoff: str
+    first_period: str
+    last_period: str
+    series: int
+    reconciliation: str
+    models: dict[str, int]
+    outliers: int
+    seconds: float
+    totals: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def _inputs(s: Any) -> DemandInputs:
+    sheets = {
+        name: store_frames.read_sheet(s, name)
+        for name in ("demand_history", "products", "customers", "segments", "events")
+    }
+    overrides = store.read_overrides(s)
+    return DemandInputs(
+        history=sheets["demand_history"],
+        products=sheets["products"],
+        customers=sheets["customers"],
+        segments=sheets["segments"],
+        events=sheets["events"],
+        overrides=overrides,
+    )
+
+
+def profile(db: Database) -> DemandProfile:
+    """The demand profile of every product and product x segment over the whole history."""
+    with db.sessions.begin() as s:
+        inputs = _inputs(s)
+    _require_history(inputs)
+    return demand_profile(inputs.history, inputs.products, inputs.customers, inputs.segments)
+
+
+def _require_history(inputs: DemandInputs) -> None:
+    if inputs.history.empty:
+        raise NotFound("there is no demand history yet: import a workbook or run `snop demo`")
+
+
+def run_forecast(
+    db: Database,
+    *,
+    actor: str,
+    settings: ForecastSettings | None = None,
+    cutoff: str | None = None,
+    engine: object = None,
+    progress: Progress | None = None,
+) -> ForecastSummary:
+    """Forecast demand and store it as a new version (earlier versions are kept)."""
+    settings = settings or ForecastSettings(n_jobs=-1)
+    if cutoff is not None and not PERIOD_PATTERN.match(cutoff):
+        raise InvalidInput([Issue("bad_period", f"'{cutoff}' is not a month written YYYY-MM")])
+    with db.sessions.begin() as s:
+        inputs = _inputs(s)
+    _require_history(inputs)
+    started = time.perf_counter()
+    plan = plan_demand(inputs, settings, cutoff=cutoff, engine=engine, progress=progress)
+    seconds = time.perf_counter() - started
+    periods = sorted(plan.values["period"].unique())
+    totals = plan.values.groupby("stream")["quantity"].sum().round(1).to_dict()
+    models = plan.models[plan.models["level"] == "product_segment"]["model"].value_counts()
+    with db.sessions.begin() as s:
+        version_id = store.add_version(
+            s,
+            actor=actor,
+            cutoff=plan.cutoff,
+            first_period=periods[0],
+            horizon=settings.horizon,
+            reconciliation=plan.method,
+            settings=_settings_dict(settings, engine),
+            summary={"totals": totals, "reconciliation": plan.reconciliation.to_dict("records")},
+            seconds=seconds,
+        )
+        store.write_forecast(
+            s,
+            version_id,
+            values=plan.values,
+            models=plan.models,
+            outliers=plan.outliers,
+            errors=plan.backtest_errors,
+        )
+        audit.record(
+            s,
+            actor,
+            "demand.forecast_run",
+            entity="forecast_version",
+            entity_key=str(version_id),
+            details={"cutoff": plan.cutoff},
+        )
+    return ForecastSummary(
+        version_id=version_id,
+        cutoff=plan.cutoff,
+        first_period=periods[0],
+        last_period=periods[-1],
+        series=int(plan.models["unique_id"].nunique()),
+        reconciliation=plan.method,
+        models={str(k): int(v) for k, v in models.items()},
+        outliers=len(plan.outliers),
+        seconds=round(seconds, 1),
+        totals={str(k): float(v) for k, v in totals.items()},
+    )
+
+
+def _settings_dict(settings: ForecastSettings, engine: object) -> dict[str, Any]:
+    return {
+        "horizon": settings.horizon,
+        "season_length": settings.season_length,
+        "levels": list(settings.levels),
+        "backtest_windows": settings.backtest_windows,
+        "backtest_horizon": settings.backtest_horizon,
+        "method": settings.method,
+        "engine": None if engine is None else type(engine).__name__,
+    }
+
+
+def forecast_table(
+    db: Database,
+    *,
+    level: Level = "family",
+    key: str | None = None,
+    version_id: int | None = None,
+    include_history: int = 12,
+) -> pd.DataFrame:
+    """Streams by month for a level (and one key of it), with recent actuals beside them.
+
+    Returns key, period, actual, then one column per stream (units), summed from the
+    product x segment rows so every level adds up.
+    """
+    with db.sessions.begin() as s:
+        version = _version(s, version_id)
+        values = store.read_values(s, [version.id])
+        history = store_frames.read_sheet(s, "demand_history")
+        segment_of = store.segments_of_customers(s)
+        products = store_frames.read_sheet(s, "products")[["product_id", "family"]]
+    values = _at_level(values, level)
+    if key is not None:
+        values = values[values["key"] == key]
+        if values.empty:
+            raise NotFound(f"no forecast for {level} {key}")
+    wide = values.pivot_table(
+        index=["key", "period"], columns="stream", values="quantity", aggfunc="sum"
+    ).reset_index()
+    actual = history.assign(segment=history["customer_id"].map(segment_of)).merge(products)
+    actual = _at_level(actual.rename(columns={"ordered": "quantity"}), level)
+    first = shift_period(version.first_period, -include_history)
+    actual = actual[actual["period"] >= first]
+    actual = actual.groupby(["key", "period"], as_index=False)["quantity"].sum()
+    if key is not None:
+        actual = actual[actual["key"] == key]
+    table = actual.rename(columns={"quantity": "actual"}).merge(
+        wide, on=["key", "period"], how="outer"
+    )
+    return table.sort_values(["key", "period"]).reset_index(drop=True)
+
+
+def _at_level(frame: pd.DataFrame, level: Level) -> pd.DataFrame:
+    keys = {
+        "total": None,
+        "family": ["family"],
+        "segment": ["segment"],
+        "product": ["product_id"],
+        "product_segment": ["product_id", "segment"],
+    }[level]
+    out = frame.copy()
+    out["key"] = "all" if keys is None else out[keys].astype(str).agg(" / ".join, axis=1)
+    return out
+
+
+def _version(s: Any, version_id: int | None) -> Any:
+    if version_id is None:
+        version = store.latest_version(s)
+        if version is None:
+            raise NotFound("no forecast yet: run `snop forecast`")
+        return version
+    from snop.store.tables import ForecastVersion
+
+    version = s.get(ForecastVersion, version_id)
+    if version is None:
+        raise NotFound(f"there is no forecast version {version_id}")
+    return version
+
+
+def forecast_details(db: Database, *, version_id: int | None = None) -> dict[str, pd.DataFrame]:
+    """The models chosen (and why), the outliers cleansed and the backtest errors."""
+    with db.sessions.begin() as s:
+        version = _version(s, version_id)
+        return {
+            "models": store.read_table(s, ForecastModel, version.id),
+            "outliers": store.read_table(s, ForecastOutlier, version.id),
+            "errors": store.read_table(s, ForecastError, version.id),
+        }
+
+
+def add_override(
+    db: Database,
+    *,
+    actor: str,
+    level: str,
+    key: str,
+    period_from: str,
+    period_to: str,
+    reason_code: str,
+    change_pct: float | None = None,
+    change_qty: float | None = None,
+    comment: str | None = None,
+) -> int:
+    """Record an override and apply it to the latest forecast's consensus at once."""
+    with db.sessions.begin() as s:
+        _check_override(s, level, key, period_from, period_to, reason_code, change_pct, change_qty)
+        override_id = store.add_override(
+            s,
+            author=actor,
+            reason_code=reason_code,
+            comment=comment,
+            level=level,
+            key=key,
+            period_from=period_from,
+            period_to=period_to,
+            change_pct=change_pct,
+            change_qty=change_qty,
+        )
+        audit.record(
+            s,
+            actor,
+            "demand.override_added",
+            entity="demand_override",
+            entity_key=str(override_id),
+            details={
+                "level": level,
+                "key": key,
+                "from": period_from,
+                "to": period_to,
+                "change_pct": change_pct,
+                "change_qty": change_qty,
+                "reason_code": reason_code,
+            },
+        )
+        _refresh_consensus(s)
+    return override_id
+
+
+def _check_override(
+    s: Any,
+    level: str,
+    key: str,
+    period_from: str,
+    period_to: str,
+    reason_code: str,
+    change_pct: float | None,
+    change_qty: float | None,
+) -> None:
+    issues = []
+    if level not in OVERRIDE_LEVELS:
+        issues.append(
+            Issue(
+                "bad_choice",
+                f"level must be one of {', '.join(OVERRIDE_LEVELS)}",
+                column="level",
+                value=level,
+            )
+        )
+    else:
+        known = _keys_of(s, level)
+        if key not in known:
+            issues.append(
+                Issue("unknown_reference", f"{key} is not a known {level}", column="key", value=key)
+            )
+    for name, value in (("period_from", period_from), ("period_to", period_to)):
+        if not PERIOD_PATTERN.match(value or ""):
+            issues.append(
+                Issue(
+                    "bad_period",
+                    f"'{value}' is not a month written YYYY-MM",
+                    column=name,
+                    value=value,
+                )
+            )
+    if not issues and period_from > period_to:
+        issues.append(
+            Issue("inconsistent_periods", "period_to is before period_from", column="period_to")
+        )
+    if (change_pct is None) == (change_qty is None):
+        issues.append(Issue("ambiguous_change", "give either a percentage or a quantity"))
+    if change_pct is not None and change_pct < -100:
+        issues.append(
+            Issue(
+                "out_of_range",
+                "a change below -100% makes demand negative",
+                column="change_pct",
+                value=change_pct,
+            )
+        )
+    if not reason_code.strip():
+        issues.append(
+            Issue("missing_value", "every override needs a reason code", column="reason_code")
+        )
+    if issues:
+        raise InvalidInput(issues)
+
+
+def _keys_of(s: Any, level: str) -> set[str]:
+    products = store_frames.read_sheet(s, "products")
+    if level == "product":
+        return set(products["product_id"])
+    if level == "family":
+        return set(products["family"])
+    return set(store_frames.read_sheet(s, "segments")["segment"])
+
+
+def _refresh_consensus(s: Any) -> None:
+    version = store.latest_version(s)
+    if version is None:
+        return
+    values = store.read_values(s, [version.id])
+    statistical, naive = streams_from_values(values)
+    events = store_frames.read_sheet(s, "events")
+    overrides = store.read_overrides(s)
+    streams = build_streams(statistical, naive, events, overrides)
+    changed = [
+        st
+        for st in streams["stream"].unique()
+        if st in (EVENTS, CONSENSUS) or st.startswith(OVERRIDE_PREFIX)
+    ]
+    stale = [st for st in values["stream"].unique() if st.startswith(OVERRIDE_PREFIX)]
+    store.replace_streams(s, version.id, streams, sorted(set(changed) | set(stale)))
+
+
+def list_overrides(db: Database) -> pd.DataFrame:
+    """Active overrides, oldest first."""
+    with db.sessions.begin() as s:
+        return store.read_overrides(s)
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyReport:
+    """Accuracy of past forecast versions against what customers then ordered.
+
+    errors : error_table rows (level, key, stream, lag, n, actual, forecast, wape, mape,
+        smape, bias, mase)
+    summary : per level x stream x lag, volume-weighted wape and bias
+    fva : forecast value added of each stream over its baseline
+    """
+
+    errors: pd.DataFrame
+    summary: pd.DataFrame
+    fva: pd.DataFrame
+
+
+def accuracy(db: Database, *, lags: tuple[int, ...] = (1, 3)) -> AccuracyReport:
+    """Measure every stored forecast version on the actuals that have come in since."""
+    with db.sessions.begin() as s:
+        values = store.read_values(s)
+        history = store_frames.read_sheet(s, "demand_history")
+        segment_of = store.segments_of_customers(s)
+        products = store_frames.read_sheet(s, "products")[["product_id", "family"]]
+    if values.empty:
+        raise NotFound("no forecast versions yet: run `snop forecast`")
+    actuals = history.assign(segment=history["customer_id"].map(segment_of)).merge(products)
+    actuals = (
+        actuals.groupby(["period", "product_id", "family", "segment"], as_index=False)["ordered"]
+        .sum()
+        .rename(columns={"ordered": "quantity"})
+    )
+    forecasts = _cumulative_streams(values)
+    errors = accuracy_core.error_table(
+        forecasts, actuals, lags=lags, history=actuals, season_length=12
+    )
+    return AccuracyReport(
+        errors=errors,
+        summary=accuracy_core.summarise(errors),
+        fva=accuracy_core.forecast_value_added(errors),
+    )
+
+
+def _cumulative_streams(values: pd.DataFrame) -> pd.DataFrame:
+    """Streams as forecasts: adjustment layers become statistical + that layer."""
+    keys = ["cutoff", "period", "product_id", "family", "segment"]
+    base = values[values["stream"] == "statistical"].set_index(keys)["quantity"]
+    frames = [values[values["stream"].isin(["naive", "statistical", CONSENSUS])]]
+    for stream in values["stream"].unique():
+        if stream == EVENTS or stream.startswith(OVERRIDE_PREFIX):
+            layer = values[values["stream"] == stream].set_index(keys)["quantity"]
+            combined = (base.reindex(layer.index).fillna(0.0) + layer).clip(lower=0.0)
+            frames.append(combined.reset_index().assign(stream=f"statistical+{stream}"))
+    out = pd.concat(frames, ignore_index=True)
+    return out[[*keys, "stream", "quantity"]]

@@ -1,0 +1,219 @@
+"""Forecast versions and overrides in and out of the store (no commits here)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.orm import Session
+
+from snop.store.tables import (
+    Customer,
+    DemandOverride,
+    ForecastError,
+    ForecastModel,
+    ForecastOutlier,
+    ForecastValue,
+    ForecastVersion,
+    Product,
+)
+
+VALUE_COLUMNS = [
+    "product_id",
+    "segment",
+    "period",
+    "stream",
+    "quantity",
+    "lo_80",
+    "hi_80",
+    "lo_95",
+    "hi_95",
+]
+OVERRIDE_COLUMNS = [
+    "override_id",
+    "author",
+    "reason_code",
+    "comment",
+    "level",
+    "key",
+    "period_from",
+    "period_to",
+    "change_pct",
+    "change_qty",
+    "version",
+    "created_at",
+]
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    return [
+        {c: _plain(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame[columns].itertuples(index=False)
+    ]
+
+
+def add_version(s: Session, **fields: Any) -> int:
+    """Insert a forecast version row; return its id."""
+    version = ForecastVersion(**fields)
+    s.add(version)
+    s.flush()
+    return int(version.id)
+
+
+def write_rows(s: Session, table: type, frame: pd.DataFrame, version_id: int) -> None:
+    """Bulk-insert ``frame`` into ``table`` with the version id set on every row."""
+    if frame.empty:
+        return
+    columns = [c for c in frame.columns if c in table.__table__.c]  # type: ignore[attr-defined]
+    rows = _records(frame, columns)
+    for row in rows:
+        row["version_id"] = version_id
+    target: Table = table.__table__  # type: ignore[attr-defined]
+    s.execute(insert(target), rows)
+
+
+def write_forecast(
+    s: Session,
+    version_id: int,
+    *,
+    values: pd.DataFrame,
+    models: pd.DataFrame,
+    outliers: pd.DataFrame,
+    errors: pd.DataFrame,
+) -> None:
+    """Store everything a forecast version holds."""
+    write_rows(s, ForecastValue, values, version_id)
+    write_rows(s, ForecastModel, models.rename(columns={"unique_id": "node"}), version_id)
+    write_rows(s, ForecastOutlier, outliers, version_id)
+    write_rows(s, ForecastError, errors, version_id)
+
+
+def replace_streams(s: Session, version_id: int, values: pd.DataFrame, streams: list[str]) -> None:
+    """Replace the rows of the given streams (e.g. after an override) in a version."""
+    s.execute(
+        delete(ForecastValue).where(
+            ForecastValue.version_id == version_id, ForecastValue.stream.in_(streams)
+        )
+    )
+    write_rows(s, ForecastValue, values[values["stream"].isin(streams)], version_id)
+
+
+def latest_version(s: Session) -> ForecastVersion | None:
+    """The newest forecast version, or None."""
+    return s.scalars(select(ForecastVersion).order_by(ForecastVersion.id.desc()).limit(1)).first()
+
+
+def versions(s: Session) -> pd.DataFrame:
+    """Every version: id, created_at, actor, cutoff, first_period, horizon, reconciliation."""
+    rows = s.execute(
+        select(
+            ForecastVersion.id,
+            ForecastVersion.created_at,
+            ForecastVersion.actor,
+            ForecastVersion.cutoff,
+            ForecastVersion.first_period,
+            ForecastVersion.horizon,
+            ForecastVersion.reconciliation,
+            ForecastVersion.seconds,
+        ).order_by(ForecastVersion.id)
+    ).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "created_at",
+            "actor",
+            "cutoff",
+            "first_period",
+            "horizon",
+            "reconciliation",
+            "seconds",
+        ],
+    )
+
+
+def read_values(
+    s: Session, version_ids: list[int] | None = None, streams: list[str] | None = None
+) -> pd.DataFrame:
+    """Forecast values with family and the version's cutoff; all versions by default."""
+    query = (
+        select(
+            ForecastValue.version_id,
+            ForecastVersion.cutoff,
+            *[getattr(ForecastValue, c) for c in VALUE_COLUMNS],
+            Product.family,
+        )
+        .join(ForecastVersion)
+        .join(Product, Product.product_id == ForecastValue.product_id)
+    )
+    if version_ids is not None:
+        query = query.where(ForecastValue.version_id.in_(version_ids))
+    if streams is not None:
+        query = query.where(ForecastValue.stream.in_(streams))
+    rows = s.execute(query).all()
+    return pd.DataFrame(rows, columns=["version_id", "cutoff", *VALUE_COLUMNS, "family"])
+
+
+def read_table(s: Session, table: type, version_id: int) -> pd.DataFrame:
+    """All rows of a per-version table (models, outliers, errors) for one version."""
+    target: Table = table.__table__  # type: ignore[attr-defined]
+    rows = s.execute(select(target).where(target.c.version_id == version_id)).mappings().all()
+    return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in target.c])
+
+
+def read_overrides(s: Session, *, active_only: bool = True) -> pd.DataFrame:
+    """People's overrides, oldest first."""
+    query = select(DemandOverride).order_by(DemandOverride.id)
+    if active_only:
+        query = query.where(DemandOverride.active.is_(True))
+    rows = [
+        (
+            o.id,
+            o.author,
+            o.reason_code,
+            o.comment,
+            o.level,
+            o.key,
+            o.period_from,
+            o.period_to,
+            o.change_pct,
+            o.change_qty,
+            o.version,
+            o.created_at,
+        )
+        for o in s.scalars(query)
+    ]
+    return pd.DataFrame(rows, columns=OVERRIDE_COLUMNS)
+
+
+def add_override(s: Session, **fields: Any) -> int:
+    """Insert an override; return its id."""
+    override = DemandOverride(**fields)
+    s.add(override)
+    s.flush()
+    return int(override.id)
+
+
+def segments_of_customers(s: Session) -> dict[str, str]:
+    """customer_id -> segment."""
+    return dict(s.execute(select(Customer.customer_id, Customer.segment)).tuples().all())
+
+
+__all__ = [
+    "ForecastError",
+    "ForecastModel",
+    "ForecastOutlier",
+    "ForecastValue",
+]
