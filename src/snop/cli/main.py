@@ -147,14 +147,23 @@ def demo(
     force: Annotated[
         bool, typer.Option("--force", help="Replace data that is not an earlier demo.")
     ] = False,
+    forecast: Annotated[
+        bool, typer.Option("--forecast/--no-forecast", help="Also run the demand forecast.")
+    ] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Build the demo company (a seeded outdoor-gear manufacturer) and plan it."""
     last = end_month or demo_service.last_full_month(dt.date.today())
     database = open_db(db, create=True)
-    with err_console.status("Building the demo company ..."):
+    with err_console.status("Building the demo company ...") as spinner:
         summary = demo_service.build_demo(
-            database, seed=seed, last_history_month=last, actor=actor(), force=force
+            database,
+            seed=seed,
+            last_history_month=last,
+            actor=actor(),
+            force=force,
+            forecast=forecast,
+            progress=lambda text: spinner.update(f"Demo: {text} ..."),
         )
     if as_json:
         print_json(summary.to_dict())

@@ -243,12 +243,20 @@ def run_forecast(
         for (pool, _), ids in sorted(groups.items())
     ]
     return ForecastResult(
-        forecast=pd.concat([p.forecast for p in parts], ignore_index=True),
-        choice=pd.concat([p.choice for p in parts], ignore_index=True),
-        scores=pd.concat([p.scores for p in parts], ignore_index=True),
-        backtest=pd.concat([p.backtest for p in parts], ignore_index=True),
-        fallbacks=pd.concat([p.fallbacks for p in parts], ignore_index=True),
+        forecast=_concat([p.forecast for p in parts]),
+        choice=_concat([p.choice for p in parts]),
+        scores=_concat([p.scores for p in parts]),
+        backtest=_concat([p.backtest for p in parts]),
+        fallbacks=_concat([p.fallbacks for p in parts]),
     )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate, skipping empty parts (pandas no longer guesses their dtypes)."""
+    filled = [f for f in frames if not f.empty]
+    if not filled:
+        return frames[0] if frames else pd.DataFrame()
+    return pd.concat(filled, ignore_index=True)
 
 
 def _forecast_pool(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from snop.demand.forecast import ForecastSettings
 from snop.demo.company import DEMO_NAME, build_demo_company
 from snop.errors import InvalidInput, Issue
-from snop.frames import PERIOD_PATTERN
-from snop.services import imports
+from snop.frames import PERIOD_PATTERN, shift_period
+from snop.services import demand, imports
 from snop.services.database import Database
 from snop.services.status import COMPANY_NAME
 
@@ -35,6 +37,7 @@ class DemoSummary:
     sites: list[str]
     target_periods: list[str]
     import_id: int | None
+    forecast: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -48,7 +51,22 @@ class DemoSummary:
             "sites": self.sites,
             "target_periods": self.target_periods,
             "import_id": self.import_id,
+            "forecast": self.forecast,
         }
+
+    def _forecast_lines(self) -> list[str]:
+        if not self.forecast:
+            return []
+        f = self.forecast
+        totals = f["totals"]
+        return [
+            f"  demand forecast {f['first_period']} .. {f['last_period']} (version "
+            f"{f['version_id']}, {f['series']} series, {f['reconciliation']} reconciliation): "
+            f"consensus {totals.get('consensus', 0):,.0f} units, statistical "
+            f"{totals.get('statistical', 0):,.0f}",
+            f"  {REPLAY_MONTHS} earlier forecasts replayed and 2 sales overrides entered, "
+            "so accuracy and forecast value added can be measured",
+        ]
 
     def render(self, database: str) -> str:
         """The summary a new user reads after ``snop demo``."""
@@ -66,6 +84,7 @@ class DemoSummary:
                 f"{c['demand_history']:,} order lines",
                 f"  {c['targets']} strategy targets for {_span(self.target_periods)}, "
                 f"{c['events']} market events, {c['capacity']} capacity overrides",
+                *self._forecast_lines(),
                 "",
                 "[bold]Next:[/]",
                 *_aligned(NEXT_STEPS),
@@ -74,6 +93,9 @@ class DemoSummary:
 
 
 NEXT_STEPS = [
+    ("snop demand show", "forecast by family, next to the actuals"),
+    ("snop demand profile", "ABC/XYZ and demand classes of every product"),
+    ("snop demand accuracy", "how good past forecasts were, and who added value"),
     ("snop status", "what the database holds"),
     ("snop export demo.xlsx", "the demo as a workbook, to copy"),
     ("snop template my-data.xlsx", "an empty workbook, every column explained"),
@@ -101,12 +123,18 @@ def build_demo(
     actor: str,
     seed: int = DEFAULT_SEED,
     force: bool = False,
+    forecast: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Build the seeded demo company in ``db``, replacing an earlier demo.
+    """Build the seeded demo company in ``db``, replacing an earlier demo, and plan it.
 
     The data goes through the same validation and import as a user's workbook. A database
-    that holds imported data of the user's is only replaced with ``force``.
+    that holds imported data of the user's is only replaced with ``force``. With
+    ``forecast``, two sales overrides are entered and the demand forecast is run: first as
+    it would have been in each of the last ``REPLAY_MONTHS`` months (so accuracy and
+    forecast value added have something to measure), then for the coming months.
     """
+    say = progress or (lambda _: None)
     if not PERIOD_PATTERN.match(last_history_month):
         raise InvalidInput(
             [
@@ -129,6 +157,7 @@ def build_demo(
         is_demo=True,
         settings={COMPANY_NAME: DEMO_NAME},
     )
+    forecast_summary = _plan(db, actor, last_history_month, say) if forecast else None
     history = sheets["demand_history"]["period"]
     targets = sheets["targets"]
     return DemoSummary(
@@ -141,4 +170,61 @@ def build_demo(
         sites=sorted(sheets["resources"]["site"].unique()),
         target_periods=sorted(targets["period"].unique()),
         import_id=report.import_id,
+        forecast=None if forecast_summary is None else forecast_summary.to_dict(),
     )
+
+
+REPLAY_MONTHS = 4
+DEMO_OVERRIDES = (
+    # A key account's plan that turned out right, and an optimistic call on tents.
+    dict(
+        author="sales.maria",
+        level="product",
+        key="BP-200",
+        months=(-3, 8),
+        change_pct=10.0,
+        reason_code="customer_plan",
+        comment="Key account raised its backpack plan",
+    ),
+    dict(
+        author="sales.tom",
+        level="family",
+        key="Tents",
+        months=(-3, 8),
+        change_pct=15.0,
+        reason_code="market_trend",
+        comment="Camping boom will continue",
+    ),
+)
+
+
+def _plan(
+    db: Database, actor: str, last: str, say: Callable[[str], None]
+) -> demand.ForecastSummary:
+    for entry in DEMO_OVERRIDES:
+        start, end = entry["months"]  # type: ignore[misc]
+        demand.add_override(
+            db,
+            actor=str(entry["author"]),
+            level=str(entry["level"]),
+            key=str(entry["key"]),
+            period_from=shift_period(last, int(start)),
+            period_to=shift_period(last, int(end)),
+            reason_code=str(entry["reason_code"]),
+            change_pct=float(entry["change_pct"]),  # type: ignore[arg-type]
+            comment=str(entry["comment"]),
+        )
+    # Replays use one backtest window to keep the demo quick; the current run uses three.
+    replay = ForecastSettings(n_jobs=-1, backtest_windows=1)
+    for back in range(REPLAY_MONTHS, 0, -1):
+        cutoff = shift_period(last, -back)
+        say(f"replaying the forecast of {cutoff}")
+        demand.run_forecast(
+            db,
+            actor=actor,
+            settings=replay,
+            cutoff=cutoff,
+            progress=lambda text, c=cutoff: say(f"{c}: {text}"),
+        )
+    say("forecasting the coming months")
+    return demand.run_forecast(db, actor=actor, settings=ForecastSettings(n_jobs=-1), progress=say)

@@ -225,9 +225,15 @@ def _missing(value: object) -> bool:
 
 
 def delete_all_sheets(s: Session) -> None:
-    """Delete every row of the workbook's tables (children first)."""
-    for name in reversed(WRITE_ORDER):
-        s.execute(delete(SHEET_TABLES[name]))
+    """Delete the company's data: every table but the audit trail, import log and settings.
+
+    Forecasts, overrides and (later) plans refer to products, so they go too; children
+    before parents, in the order the foreign keys require.
+    """
+    kept = {"audit_event", "data_import", "setting"}
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name not in kept:
+            s.execute(delete(table))
 
 
 def write_order(names: Iterable[str]) -> list[str]:
