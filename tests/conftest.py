@@ -2,49 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
 from snop.services.database import Database
 from snop.store import schema
-from snop.store.db import make_engine, resolve_url
-
-PG_ENV = "SNOP_TEST_PG_URL"
-
-
-def pg_server_url() -> str | None:
-    """The PostgreSQL server to test on (a URL to any database on it), if configured."""
-    value = os.environ.get(PG_ENV)
-    return resolve_url(value) if value else None
-
-
-def create_pg_database(prefix: str = "snop_test") -> str:
-    """Create an empty, uniquely named database on the test server; return its URL."""
-    server = pg_server_url()
-    assert server is not None
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg_database(url: str) -> None:
-    """Drop a database made by :func:`create_pg_database`."""
-    server = pg_server_url()
-    assert server is not None
-    name = make_url(url).database
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+from snop.store.db import make_engine
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from clitools import demo_db, snop
+
+__all__ = ["demo_db"]
 from openpyxl import load_workbook
 
-from conftest import create_pg_database, drop_pg_database, pg_server_url
+from dbtools import create_pg_database, drop_pg_database, pg_server_url
 from factories import small_workbook, write_small_csv
 from snop.contract.sheets import SHEETS
-
-
-def snop(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    inherited = {k: v for k, v in os.environ.items() if k != "SNOP_DATABASE_URL"}
-    full_env = {**inherited, "COLUMNS": "200", "SNOP_USER": "tester", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "snop", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=300,
-    )
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "demo.db"
-    result = snop("--db", str(path), "demo", "--end-month", "2026-10")
-    assert result.returncode == 0, result.stderr
-    assert "Built the demo company Northwind Outdoor" in result.stdout
-    assert "Next:" in result.stdout
-    return path
 
 
 def test_help_lists_the_commands() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from conftest import create_pg_database, drop_pg_database, pg_server_url
+from dbtools import create_pg_database, drop_pg_database, pg_server_url
 from snop.errors import Conflict, NotFound
 from snop.services.database import init_database, open_database
 from snop.store import schema

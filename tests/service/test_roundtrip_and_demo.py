@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import create_pg_database, drop_pg_database, pg_server_url
+from dbtools import create_pg_database, drop_pg_database, pg_server_url
 from factories import write_small_csv
 from snop.errors import Conflict
 from snop.services.database import Database, open_database
@@ -46,7 +46,7 @@ def workbook_cells(path: Path) -> dict[str, list[tuple[object, ...]]]:
 def test_export_import_export_gives_the_same_workbook(
     db: Database, fresh: Database, tmp_path: Path
 ) -> None:
-    build_demo(db, last_history_month=END, actor="demo")
+    build_demo(db, last_history_month=END, actor="demo", forecast=False)
     first = export_workbook(db, tmp_path / "first.xlsx")
     import_workbook(fresh, tmp_path / "first.xlsx", actor="ann")
     export_workbook(fresh, tmp_path / "second.xlsx")
@@ -55,7 +55,7 @@ def test_export_import_export_gives_the_same_workbook(
 
 
 def test_csv_folder_round_trip(db: Database, fresh: Database, tmp_path: Path) -> None:
-    build_demo(db, last_history_month=END, actor="demo")
+    build_demo(db, last_history_month=END, actor="demo", forecast=False)
     export_workbook(db, tmp_path / "csv")
     import_workbook(fresh, tmp_path / "csv", actor="ann")
     a, b = read_planning_data(db), read_planning_data(fresh)
@@ -64,17 +64,17 @@ def test_csv_folder_round_trip(db: Database, fresh: Database, tmp_path: Path) ->
 
 
 def test_the_demo_is_deterministic(db: Database, fresh: Database, tmp_path: Path) -> None:
-    build_demo(db, last_history_month=END, actor="demo")
-    build_demo(fresh, last_history_month=END, actor="someone else")
+    build_demo(db, last_history_month=END, actor="demo", forecast=False)
+    build_demo(fresh, last_history_month=END, actor="someone else", forecast=False)
     a, b = read_planning_data(db), read_planning_data(fresh)
     for name in a:
         assert a[name].equals(b[name]), name
-    build_demo(fresh, last_history_month=END, actor="demo", seed=7)
+    build_demo(fresh, last_history_month=END, actor="demo", seed=7, forecast=False)
     assert not read_planning_data(fresh)["demand_history"].equals(a["demand_history"])
 
 
 def test_the_demo_has_what_the_issue_asks_for(db: Database) -> None:
-    summary = build_demo(db, last_history_month=END, actor="demo")
+    summary = build_demo(db, last_history_month=END, actor="demo", forecast=False)
     data = read_planning_data(db)
     products = data["products"]
     assert products["family"].nunique() >= 4 and len(products) >= 40
@@ -87,8 +87,8 @@ def test_the_demo_has_what_the_issue_asks_for(db: Database) -> None:
 
 
 def test_rebuilding_the_demo_replaces_the_earlier_demo(db: Database) -> None:
-    build_demo(db, last_history_month=END, actor="demo")
-    build_demo(db, last_history_month="2026-11", actor="demo")
+    build_demo(db, last_history_month=END, actor="demo", forecast=False)
+    build_demo(db, last_history_month="2026-11", actor="demo", forecast=False)
     history = read_planning_data(db)["demand_history"]["period"]
     assert (history.min(), history.max()) == ("2023-12", "2026-11")
 
@@ -98,7 +98,7 @@ def test_the_demo_never_overwrites_imported_data_without_force(
 ) -> None:
     import_workbook(db, write_small_csv(tmp_path / "mine"), actor="ann")
     with pytest.raises(Conflict, match="holds data you imported"):
-        build_demo(db, last_history_month=END, actor="demo")
+        build_demo(db, last_history_month=END, actor="demo", forecast=False)
     assert len(read_planning_data(db)["products"]) == 2
-    build_demo(db, last_history_month=END, actor="demo", force=True)
+    build_demo(db, last_history_month=END, actor="demo", force=True, forecast=False)
     assert len(read_planning_data(db)["products"]) >= 40

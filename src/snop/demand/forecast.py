@@ -27,13 +27,13 @@ Series too short to backtest get the pool's default model, and say so.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import norm  # type: ignore[import-untyped]
 from statsforecast import StatsForecast
 from statsforecast.models import (
     ADIDA,
@@ -365,7 +365,10 @@ def _scores(cv: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     if cv.empty:
         return pd.DataFrame(columns=["unique_id", "model", "mae", "rank"])
     err = cv.assign(abs_error=(cv["forecast"] - cv["actual"]).abs())
-    scores = err.groupby(["unique_id", "model"], as_index=False)["abs_error"].mean()
+    # as_index=False gives a frame; pandas-stubs types the column selection as a Series.
+    scores = cast(
+        pd.DataFrame, err.groupby(["unique_id", "model"], as_index=False)["abs_error"].mean()
+    )
     scores = scores.rename(columns={"abs_error": "mae"})
     scores = scores[scores["model"].isin(names)]
     # Ties go to the simpler model: the order of ``names`` lists sophisticated ones first,
@@ -492,7 +495,7 @@ def _empirical_intervals(
 def _chosen_backtest(cv: pd.DataFrame, chosen: pd.Series) -> pd.DataFrame:
     if cv.empty:
         return cv.drop(columns="model")
-    mine = cv[cv["model"].to_numpy() == cv["unique_id"].map(chosen).to_numpy()]
+    mine: pd.DataFrame = cv[cv["model"].to_numpy() == cv["unique_id"].map(chosen).to_numpy()]
     return mine.drop(columns="model").reset_index(drop=True)
 
 
@@ -508,7 +511,8 @@ def _explain(
         uid: group.sort_values("rank") for uid, group in scores.groupby("unique_id", sort=False)
     }
     reasons = []
-    for uid, model in chosen.items():
+    # The index holds the unique_ids (str); pandas-stubs only knows Hashable labels.
+    for uid, model in cast(Iterable[tuple[str, str]], chosen.items()):
         if not backtested[uid]:
             reasons.append(
                 f"{n_obs[uid]} months of history is too short to backtest "

@@ -208,7 +208,7 @@ def add_override(s: Session, **fields: Any) -> int:
 
 def segments_of_customers(s: Session) -> dict[str, str]:
     """customer_id -> segment."""
-    return dict(s.execute(select(Customer.customer_id, Customer.segment)).tuples().all())
+    return dict(s.execute(select(Customer.customer_id, Customer.segment)).all())  # type: ignore[arg-type]
 
 
 __all__ = [

@@ -1,0 +1,32 @@
+"""Run the real `snop` command in a process, and the demo company built once for all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def snop(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    inherited = {k: v for k, v in os.environ.items() if k != "SNOP_DATABASE_URL"}
+    full_env = {**inherited, "COLUMNS": "200", "SNOP_USER": "tester", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "snop", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "demo.db"
+    result = snop("--db", str(path), "demo", "--end-month", "2026-10")
+    assert result.returncode == 0, result.stderr
+    assert "Built the demo company Northwind Outdoor" in result.stdout
+    assert "Next:" in result.stdout
+    return path

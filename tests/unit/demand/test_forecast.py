@@ -1,0 +1,92 @@
+"""The forecast engine on small synthetic panels (real statsforecast models, short runs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from snop.demand.forecast import (
+    ForecastSettings,
+    candidate_names,
+    classify_pools,
+    fill_gaps,
+    run_forecast,
+    validate_panel,
+)
+from snop.errors import InvalidInput
+
+SETTINGS = ForecastSettings(horizon=6, backtest_windows=2, backtest_horizon=3)
+
+
+def seasonal(n: int = 48, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 100 + 30 * np.sin(2 * np.pi * t / 12) + 0.5 * t + rng.normal(0, 3, n)
+
+
+def intermittent(n: int = 48, seed: int = 2) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random(n) < 0.3, rng.integers(1, 20, n), 0).astype(float)
+
+
+def panel(**series: np.ndarray) -> pd.DataFrame:
+    return pd.concat(
+        [pd.DataFrame({"unique_id": k, "ds": np.arange(len(v)), "y": v}) for k, v in series.items()]
+    )
+
+
+def test_each_series_gets_a_backtested_model_and_intervals() -> None:
+    data = panel(season=seasonal(), spares=intermittent())
+    result = run_forecast(data, classify_pools(data), SETTINGS)
+    assert classify_pools(data) == {"season": "continuous", "spares": "intermittent"}
+    fc = result.forecast
+    assert len(fc) == 12 and fc["ds"].min() == 48 and fc["step"].max() == 6
+    assert (fc["lo_95"] <= fc["lo_80"]).all() and (fc["lo_80"] <= fc["forecast"]).all()
+    assert (fc["forecast"] <= fc["hi_80"]).all() and (fc["hi_80"] <= fc["hi_95"]).all()
+    choice = result.choice.set_index("unique_id")
+    assert choice.loc["season", "model"] in [*candidate_names("continuous", 12, 48), "Ensemble"]
+    assert choice.loc["spares", "pool"] == "intermittent"
+    assert "backtest mean absolute error" in choice.loc["season", "reason"]
+    # The winner has the lowest backtest error among the candidates scored.
+    scores = result.scores[result.scores["unique_id"] == "season"]
+    assert scores.loc[scores["mae"].idxmin(), "model"] == choice.loc["season", "model"]
+    # The seasonal series' forecast follows its season: next peak above next trough.
+    season = fc[fc["unique_id"] == "season"]["forecast"].to_numpy()
+    assert season.max() - season.min() > 20
+
+
+def test_the_ensemble_policy_always_takes_the_ensemble() -> None:
+    data = panel(season=seasonal())
+    settings = ForecastSettings(
+        horizon=6, backtest_windows=2, backtest_horizon=3, method="ensemble"
+    )
+    result = run_forecast(data, {}, settings)
+    assert set(result.choice["model"]) == {"Ensemble"}
+
+
+def test_a_short_series_gets_the_default_and_says_why() -> None:
+    launch = pd.DataFrame(
+        {"unique_id": "launch", "ds": [44, 45, 46, 47], "y": [5.0, 8.0, 12.0, 15.0]}
+    )
+    data = pd.concat([panel(season=seasonal()), launch])
+    result = run_forecast(data, {}, SETTINGS)
+    launch = result.choice.set_index("unique_id").loc["launch"]
+    assert not launch["backtested"] and "too short to backtest" in launch["reason"]
+    assert len(result.forecast[result.forecast["unique_id"] == "launch"]) == 6
+
+
+def test_gaps_are_months_without_demand() -> None:
+    data = pd.DataFrame({"unique_id": ["a", "a", "b"], "ds": [0, 3, 2], "y": [1.0, 4.0, 2.0]})
+    filled = fill_gaps(data)
+    assert filled[filled["unique_id"] == "a"]["y"].tolist() == [1.0, 0.0, 0.0, 4.0]
+    assert filled[filled["unique_id"] == "b"]["ds"].tolist() == [2, 3]
+
+
+def test_bad_panels_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="error"):
+        validate_panel(pd.DataFrame({"unique_id": ["a", "a"], "ds": [1, 1], "y": [1.0, 2.0]}))
+    with pytest.raises(InvalidInput):
+        validate_panel(pd.DataFrame({"unique_id": ["a"], "ds": [1]}))
+    with pytest.raises(InvalidInput):
+        ForecastSettings(horizon=0)
