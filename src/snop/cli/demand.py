@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
 from snop.cli.render import console, err_console, print_json
-from snop.demand.forecast import ForecastSettings
+from snop.demand.forecast import ForecastSettings, Method
 from snop.services import demand as demand_service
 from snop.services import forecast_csv as csv_service
 
@@ -45,7 +45,7 @@ def forecast(
     """Run the statistical forecast and store it as a new version (older ones are kept)."""
     from snop.services.engines import connect
 
-    settings = ForecastSettings(horizon=horizon, method=method, n_jobs=-1)  # type: ignore[arg-type]
+    settings = ForecastSettings(horizon=horizon, method=cast(Method, method), n_jobs=-1)
     database = open_db(db)
     with connect(engine, address) as cluster, _progress() as bar:
         task = bar.add_task("reading demand history", total=None)
@@ -100,7 +100,7 @@ def forecast_csv(
             target,
             horizon=horizon,
             season_length=season_length,
-            method=method,
+            method=cast(Method, method),
             progress=lambda text: bar.update(task, description=text),
         )
     if as_json:
@@ -159,8 +159,8 @@ def show(
     """The forecast streams by month next to recent actuals."""
     table = demand_service.forecast_table(
         open_db(db),
-        level=level,
-        key=key,  # type: ignore[arg-type]
+        level=cast(demand_service.Level, level),
+        key=key,
         version_id=version,
     )
     if as_json:

@@ -13,10 +13,11 @@ spikes are the pattern, not noise.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import cast
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.seasonal import STL
+from statsmodels.tsa.seasonal import STL  # type: ignore[import-untyped]
 
 MIN_RELATIVE_SPREAD = 0.05
 MIN_RELATIVE_GAP = 0.5
@@ -67,7 +68,8 @@ def cleanse_outliers(
     )
     # A floor on the spread: a nearly perfect fit must not turn ordinary noise into outliers.
     level = data["y"].abs().groupby(data["unique_id"], sort=False).transform("mean")
-    iqr = np.maximum(q3 - q1, MIN_RELATIVE_SPREAD * level)
+    # np.maximum of two Series is a Series; numpy's stubs only promise an array.
+    iqr = cast(pd.Series, np.maximum(q3 - q1, MIN_RELATIVE_SPREAD * level))
     length = grouped.transform("size")
     eligible = ~data["unique_id"].isin(set(skip)) & (length >= min_length) & (iqr > 0)
     low, high = q1 - threshold * iqr, q3 + threshold * iqr

@@ -19,9 +19,11 @@ def distribute(panel: pd.DataFrame, engine: Any) -> Any:
 
         workers = max(1, len(getattr(engine, "nthreads", lambda: {1: 1})()))
         # Whole series per partition: statsforecast groups by unique_id within partitions.
-        return dd.from_pandas(panel, npartitions=max(2, 2 * workers), sort=False)
+        return dd.from_pandas(  # type: ignore[no-untyped-call]
+            panel, npartitions=max(2, 2 * workers), sort=False
+        )
     if kind == "ray":
-        import ray.data
+        import ray.data  # type: ignore[import-not-found]
 
         return ray.data.from_pandas(panel)
     raise TypeError(f"unsupported engine {type(engine).__name__}: use a Dask client or Ray")

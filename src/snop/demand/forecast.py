@@ -570,7 +570,8 @@ def classify_pools(panel: pd.DataFrame, *, adi_cutoff: float = 1.32) -> dict[str
     least ``adi_cutoff`` (Syntetos-Boylan) and it has no negative values; every other
     series is continuous.
     """
-    nonzero = panel["y"].ne(0).groupby(panel["unique_id"]).sum()
+    # Summing booleans counts them; pandas-stubs keeps the bool dtype.
+    nonzero = cast("pd.Series[int]", panel["y"].ne(0).groupby(panel["unique_id"]).sum())
     length = panel.groupby("unique_id")["y"].size()
     negative = panel["y"].lt(0).groupby(panel["unique_id"]).any()
     adi = length / nonzero.where(nonzero > 0)

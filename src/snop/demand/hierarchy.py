@@ -9,11 +9,12 @@ over the levels, wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
-from hierarchicalforecast.core import HierarchicalReconciliation
-from hierarchicalforecast.methods import BottomUp, MinTrace
+from hierarchicalforecast.core import HierarchicalReconciliation  # type: ignore[import-untyped]
+from hierarchicalforecast.methods import BottomUp, MinTrace  # type: ignore[import-untyped]
 
 # Level name -> the columns that identify a node of that level.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -72,10 +73,12 @@ def build_hierarchy(bottom: pd.DataFrame) -> tuple[Hierarchy, pd.DataFrame]:
     """
     frames, nodes, tags = [], [], {}
     for level, keys in LEVELS.items():
-        grouped = (
+        # as_index=False gives a frame; pandas-stubs types the column selection as a Series.
+        grouped = cast(
+            pd.DataFrame,
             bottom.groupby([*keys, "ds"], as_index=False)["y"].sum()
             if keys
-            else (bottom.groupby("ds", as_index=False)["y"].sum())
+            else (bottom.groupby("ds", as_index=False)["y"].sum()),
         )
         ids = _ids(grouped, level)
         grouped["unique_id"] = ids
@@ -122,7 +125,7 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataF
     demand cannot be negative.
     """
     reconciler = _reconcilers()[method]
-    engine = HierarchicalReconciliation(reconcilers=[reconciler])  # type: ignore[list-item]
+    engine = HierarchicalReconciliation(reconcilers=[reconciler])
     y_hat = base.rename(columns={"forecast": "base"})[["unique_id", "ds", "base"]]
     order = hierarchy.summing["unique_id"]
     y_hat = y_hat.set_index("unique_id").loc[order].reset_index()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ import pandas as pd
 from snop.demand import lifecycle
 from snop.demand.cleanse import cleanse_outliers
 from snop.demand.forecast import ForecastResult, ForecastSettings, Pool, run_forecast
-from snop.demand.hierarchy import BOTTOM, build_hierarchy, choose_method, reconcile
+from snop.demand.hierarchy import BOTTOM, Hierarchy, build_hierarchy, choose_method, reconcile
 from snop.demand.profile import demand_profile
 from snop.errors import InvalidInput, Issue
 from snop.frames import index_to_period, period_to_index
@@ -159,9 +160,11 @@ def _bottom_history(inputs: DemandInputs, cutoff: str | None) -> tuple[pd.DataFr
     frame = history.merge(inputs.customers[["customer_id", "segment"]], on="customer_id")
     frame = frame.merge(inputs.products[["product_id", "family"]], on="product_id")
     frame["ds"] = frame["period"].map(period_to_index).astype(np.int64)
-    bottom = frame.groupby(["family", "product_id", "segment", "ds"], as_index=False)[
-        "ordered"
-    ].sum()
+    # as_index=False gives a frame; pandas-stubs types the column selection as a Series.
+    bottom = cast(
+        pd.DataFrame,
+        frame.groupby(["family", "product_id", "segment", "ds"], as_index=False)["ordered"].sum(),
+    )
     bottom = bottom.rename(columns={"ordered": "y"})
     bottom["node"] = BOTTOM + "|" + bottom["product_id"] + "|" + bottom["segment"]
     return _fill_to_cutoff(bottom, period_to_index(cutoff)), cutoff
@@ -205,11 +208,8 @@ def _node_pools(nodes: pd.DataFrame, pools: dict[str, Pool]) -> dict[str, Pool]:
     return out
 
 
-def _statistical(result: ForecastResult, hierarchy: object, method: str) -> pd.DataFrame:
+def _statistical(result: ForecastResult, hierarchy: Hierarchy, method: str) -> pd.DataFrame:
     """Reconciled bottom-level forecast with the base model's intervals moved along."""
-    from snop.demand.hierarchy import Hierarchy
-
-    assert isinstance(hierarchy, Hierarchy)
     reconciled = reconcile(result.forecast, hierarchy, method)
     bottom_ids = set(hierarchy.bottom_ids)
     base = result.forecast[result.forecast["unique_id"].isin(bottom_ids)]
@@ -357,23 +357,39 @@ def _override_adjustments(
     return out
 
 
-def _spread(base: pd.DataFrame, target: pd.Series, change: object, *, reason: str) -> pd.Series:
+class _Change(Protocol):
+    """An events or overrides row (from ``itertuples``): the months it covers, its size.
+
+    ``change_pct`` and ``change_qty`` are raw cells: a number, or NaN/None when not given.
+    """
+
+    @property
+    def period_from(self) -> object: ...
+    @property
+    def period_to(self) -> object: ...
+    @property
+    def change_pct(self) -> Any: ...
+    @property
+    def change_qty(self) -> Any: ...
+
+
+def _spread(base: pd.DataFrame, target: pd.Series, change: _Change, *, reason: str) -> pd.Series:
     """Return the change in units per row.
 
     A percentage applies to each row; a quantity per month is shared over the rows of that
     month in proportion to their forecast (evenly if all are 0).
     """
     months = base["ds"].between(
-        period_to_index(str(change.period_from)),  # type: ignore[attr-defined]
-        period_to_index(str(change.period_to)),  # type: ignore[attr-defined]
+        period_to_index(str(change.period_from)),
+        period_to_index(str(change.period_to)),
     )
     rows = target & months
     delta = pd.Series(0.0, index=base.index)
-    pct = change.change_pct  # type: ignore[attr-defined]
+    pct = change.change_pct
     if pct is not None and not pd.isna(pct):
         delta[rows] = base.loc[rows, "forecast"] * float(pct) / 100.0
         return delta
-    qty = float(change.change_qty)  # type: ignore[attr-defined]
+    qty = float(change.change_qty)
     chosen = base[rows]
     total = chosen.groupby("ds")["forecast"].transform("sum")
     count = chosen.groupby("ds")["forecast"].transform("size")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from snop.demand import accuracy as accuracy_core
 from snop.demand.forecast import ForecastSettings
@@ -27,7 +28,7 @@ from snop.services import audit
 from snop.services.database import Database
 from snop.store import forecasts as store
 from snop.store import frames as store_frames
-from snop.store.tables import ForecastError, ForecastModel, ForecastOutlier
+from snop.store.tables import ForecastError, ForecastModel, ForecastOutlier, ForecastVersion
 
 Progress = Callable[[str], None]
 Level = Literal["total", "family", "segment", "product", "product_segment"]
@@ -54,7 +55,7 @@ class ForecastSummary:
         return asdict(self)
 
 
-def _inputs(s: Any) -> DemandInputs:
+def _inputs(s: Session) -> DemandInputs:
     sheets = {
         name: store_frames.read_sheet(s, name)
         for name in ("demand_history", "products", "customers", "segments", "events")
@@ -190,7 +191,8 @@ def forecast_table(
     actual = _at_level(actual.rename(columns={"ordered": "quantity"}), level)
     first = shift_period(version.first_period, -include_history)
     actual = actual[actual["period"] >= first]
-    actual = actual.groupby(["key", "period"], as_index=False)["quantity"].sum()
+    # as_index=False gives a frame; pandas-stubs types the column selection as a Series.
+    actual = cast(pd.DataFrame, actual.groupby(["key", "period"], as_index=False)["quantity"].sum())
     if key is not None:
         actual = actual[actual["key"] == key]
     table = actual.rename(columns={"quantity": "actual"}).merge(
@@ -212,14 +214,12 @@ def _at_level(frame: pd.DataFrame, level: Level) -> pd.DataFrame:
     return out
 
 
-def _version(s: Any, version_id: int | None) -> Any:
+def _version(s: Session, version_id: int | None) -> ForecastVersion:
     if version_id is None:
         version = store.latest_version(s)
         if version is None:
             raise NotFound("no forecast yet: run `snop forecast`")
         return version
-    from snop.store.tables import ForecastVersion
-
     version = s.get(ForecastVersion, version_id)
     if version is None:
         raise NotFound(f"there is no forecast version {version_id}")
@@ -286,7 +286,7 @@ def add_override(
 
 
 def _check_override(
-    s: Any,
+    s: Session,
     level: str,
     key: str,
     period_from: str,
@@ -344,7 +344,7 @@ def _check_override(
         raise InvalidInput(issues)
 
 
-def _keys_of(s: Any, level: str) -> set[str]:
+def _keys_of(s: Session, level: str) -> set[str]:
     products = store_frames.read_sheet(s, "products")
     if level == "product":
         return set(products["product_id"])
@@ -353,7 +353,7 @@ def _keys_of(s: Any, level: str) -> set[str]:
     return set(store_frames.read_sheet(s, "segments")["segment"])
 
 
-def _refresh_consensus(s: Any) -> None:
+def _refresh_consensus(s: Session) -> None:
     version = store.latest_version(s)
     if version is None:
         return
@@ -402,11 +402,13 @@ def accuracy(db: Database, *, lags: tuple[int, ...] = (1, 3)) -> AccuracyReport:
     if values.empty:
         raise NotFound("no forecast versions yet: run `snop forecast`")
     actuals = history.assign(segment=history["customer_id"].map(segment_of)).merge(products)
-    actuals = (
-        actuals.groupby(["period", "product_id", "family", "segment"], as_index=False)["ordered"]
-        .sum()
-        .rename(columns={"ordered": "quantity"})
-    )
+    # as_index=False gives a frame; pandas-stubs types the column selection as a Series.
+    actuals = cast(
+        pd.DataFrame,
+        actuals.groupby(["period", "product_id", "family", "segment"], as_index=False)[
+            "ordered"
+        ].sum(),
+    ).rename(columns={"ordered": "quantity"})
     forecasts = _cumulative_streams(values)
     errors = accuracy_core.error_table(
         forecasts, actuals, lags=lags, history=actuals, season_length=12

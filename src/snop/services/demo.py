@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from snop.demand.forecast import ForecastSettings
 from snop.demo.company import DEMO_NAME, build_demo_company
@@ -175,7 +175,21 @@ def build_demo(
 
 
 REPLAY_MONTHS = 4
-DEMO_OVERRIDES = (
+
+
+class _DemoOverride(TypedDict):
+    """A demo override; ``months`` are its first and last month relative to the last."""
+
+    author: str
+    level: str
+    key: str
+    months: tuple[int, int]
+    change_pct: float
+    reason_code: str
+    comment: str
+
+
+DEMO_OVERRIDES: tuple[_DemoOverride, ...] = (
     # A key account's plan that turned out right, and an optimistic call on tents.
     dict(
         author="sales.maria",
@@ -198,11 +212,16 @@ DEMO_OVERRIDES = (
 )
 
 
+def _tagged(say: Callable[[str], None], tag: str) -> Callable[[str], None]:
+    """``say`` with every message prefixed by ``tag``."""
+    return lambda text: say(f"{tag}: {text}")
+
+
 def _plan(
     db: Database, actor: str, last: str, say: Callable[[str], None]
 ) -> demand.ForecastSummary:
     for entry in DEMO_OVERRIDES:
-        start, end = entry["months"]  # type: ignore[misc]
+        start, end = entry["months"]
         demand.add_override(
             db,
             actor=str(entry["author"]),
@@ -211,7 +230,7 @@ def _plan(
             period_from=shift_period(last, int(start)),
             period_to=shift_period(last, int(end)),
             reason_code=str(entry["reason_code"]),
-            change_pct=float(entry["change_pct"]),  # type: ignore[arg-type]
+            change_pct=float(entry["change_pct"]),
             comment=str(entry["comment"]),
         )
     # Replays use one backtest window to keep the demo quick; the current run uses three.
@@ -224,7 +243,7 @@ def _plan(
             actor=actor,
             settings=replay,
             cutoff=cutoff,
-            progress=lambda text, c=cutoff: say(f"{c}: {text}"),
+            progress=_tagged(say, cutoff),
         )
     say("forecasting the coming months")
     return demand.run_forecast(db, actor=actor, settings=ForecastSettings(n_jobs=-1), progress=say)

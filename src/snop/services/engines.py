@@ -35,24 +35,24 @@ def _dask(address: str | None) -> Iterator[Any]:
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise SnopError("Dask is not installed: pip install 'snop[dask]'") from exc
     if address:
-        client = Client(address)
+        client = Client(address)  # type: ignore[no-untyped-call]
         try:
             yield client
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
         return
     with (
-        LocalCluster(
+        LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
 
 
 def _ray(address: str | None) -> Iterator[Any]:
     try:
-        import ray
+        import ray  # type: ignore[import-not-found]
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise SnopError("Ray is not installed: pip install 'snop[ray]'") from exc
     ray.init(address=address or None, ignore_reinit_error=True)

@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from snop.contract.parse import normalise_header
-from snop.demand.forecast import ForecastSettings, classify_pools, fill_gaps, run_forecast
+from snop.demand.forecast import (
+    ForecastSettings,
+    Method,
+    classify_pools,
+    fill_gaps,
+    run_forecast,
+)
 from snop.errors import InvalidInput, Issue
 from snop.frames import PERIOD_PATTERN, index_to_period, issues_where, period_to_index
 
@@ -44,7 +50,7 @@ def forecast_file(
     *,
     horizon: int = 12,
     season_length: int = 12,
-    method: str = "select",
+    method: Method = "select",
     progress: Callable[[str], None] | None = None,
 ) -> ForecastFileReport:
     """Read ``source``, forecast every series ``horizon`` steps ahead, write ``target``.
@@ -60,7 +66,7 @@ def forecast_file(
     panel, to_period = _panel(raw, source.stem)
     settings = ForecastSettings(
         horizon=horizon, season_length=season_length, method=method, n_jobs=-1
-    )  # type: ignore[arg-type]
+    )
     panel = fill_gaps(panel)
     say(f"forecasting {panel['unique_id'].nunique()} series")
     result = run_forecast(panel, classify_pools(panel), settings)

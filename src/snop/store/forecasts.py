@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from snop.store.tables import (
+    Base,
     Customer,
     DemandOverride,
     ForecastError,
@@ -72,15 +73,15 @@ def add_version(s: Session, **fields: Any) -> int:
     return int(version.id)
 
 
-def write_rows(s: Session, table: type, frame: pd.DataFrame, version_id: int) -> None:
+def write_rows(s: Session, table: type[Base], frame: pd.DataFrame, version_id: int) -> None:
     """Bulk-insert ``frame`` into ``table`` with the version id set on every row."""
     if frame.empty:
         return
-    columns = [c for c in frame.columns if c in table.__table__.c]  # type: ignore[attr-defined]
+    columns = [c for c in frame.columns if c in table.__table__.c]
     rows = _records(frame, columns)
     for row in rows:
         row["version_id"] = version_id
-    target: Table = table.__table__  # type: ignore[attr-defined]
+    target = cast(Table, table.__table__)
     s.execute(insert(target), rows)
 
 
@@ -166,9 +167,9 @@ def read_values(
     return pd.DataFrame(rows, columns=["version_id", "cutoff", *VALUE_COLUMNS, "family"])
 
 
-def read_table(s: Session, table: type, version_id: int) -> pd.DataFrame:
+def read_table(s: Session, table: type[Base], version_id: int) -> pd.DataFrame:
     """All rows of a per-version table (models, outliers, errors) for one version."""
-    target: Table = table.__table__  # type: ignore[attr-defined]
+    target = cast(Table, table.__table__)
     rows = s.execute(select(target).where(target.c.version_id == version_id)).mappings().all()
     return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in target.c])
 
@@ -208,7 +209,7 @@ def add_override(s: Session, **fields: Any) -> int:
 
 def segments_of_customers(s: Session) -> dict[str, str]:
     """customer_id -> segment."""
-    return dict(s.execute(select(Customer.customer_id, Customer.segment)).all())  # type: ignore[arg-type]
+    return dict(s.execute(select(Customer.customer_id, Customer.segment)).tuples().all())
 
 
 __all__ = [
