@@ -249,3 +249,40 @@ def override_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json(frame.to_dict("records"))
         return
     print_frame(frame.drop(columns=["created_at"]), title="Overrides")
+
+
+@app.command()
+def models(
+    db: DbOption = None,
+    product: Annotated[str | None, typer.Option(help="Only this product.")] = None,
+    version: Annotated[int | None, typer.Option(help="Forecast version (default latest).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Which model each series got, and why (every candidate's backtest error)."""
+    frame = demand_service.forecast_details(open_db(db), version_id=version)["models"]
+    if product is not None:
+        frame = frame[frame["product_id"] == product]
+    columns = ["level", "family", "product_id", "segment", "pool", "model", "reason"]
+    if as_json:
+        print_json(frame[columns].to_dict("records"))
+        return
+    print_frame(frame[columns], title="Models chosen by backtest")
+
+
+@app.command()
+def outliers(
+    db: DbOption = None,
+    version: Annotated[int | None, typer.Option(help="Forecast version (default latest).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Months of history cleansed before fitting (the raw history is kept)."""
+    frame = demand_service.forecast_details(open_db(db), version_id=version)["outliers"]
+    columns = ["product_id", "segment", "period", "raw", "cleansed", "expected"]
+    if as_json:
+        print_json(frame[columns].to_dict("records"))
+        return
+    print_frame(
+        frame[columns].sort_values(["product_id", "segment", "period"]),
+        title="Outliers cleansed for fitting",
+        integers=True,
+    )
