@@ -209,7 +209,8 @@ def add_override(s: Session, **fields: Any) -> int:
 
 def segments_of_customers(s: Session) -> dict[str, str]:
     """customer_id -> segment."""
-    return dict(s.execute(select(Customer.customer_id, Customer.segment)).tuples().all())
+    rows = s.execute(select(Customer.customer_id, Customer.segment))
+    return {customer: segment for customer, segment in rows}
 
 
 __all__ = [

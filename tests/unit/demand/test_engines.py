@@ -17,13 +17,22 @@ def test_dask_gives_the_local_forecast() -> None:
     t = np.arange(40)
     panel = pd.concat(
         [
-            pd.DataFrame({"unique_id": f"s{i}", "ds": t,
-                          "y": 50 + 10 * np.sin(2 * np.pi * t / 12 + i) + rng.normal(0, 2, 40)})
+            pd.DataFrame(
+                {
+                    "unique_id": f"s{i}",
+                    "ds": t,
+                    "y": 50 + 10 * np.sin(2 * np.pi * t / 12 + i) + rng.normal(0, 2, 40),
+                }
+            )
             for i in range(4)
         ]
     )
-    settings = ForecastSettings(horizon=4, backtest_windows=2, backtest_horizon=3,
-                                models={"continuous": ["AutoETS", "AutoTheta"]})
+    settings = ForecastSettings(
+        horizon=4,
+        backtest_windows=2,
+        backtest_horizon=3,
+        models={"continuous": ["AutoETS", "AutoTheta"]},
+    )
     local = run_forecast(panel, {}, settings)
     with connect("dask") as client:
         remote = run_forecast(panel, {}, settings, engine=client)
