@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
 
 
 def snop(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -20,13 +17,3 @@ def snop(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
         env=full_env,
         timeout=300,
     )
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "demo.db"
-    result = snop("--db", str(path), "demo", "--end-month", "2026-10")
-    assert result.returncode == 0, result.stderr
-    assert "Built the demo company Northwind Outdoor" in result.stdout
-    assert "Next:" in result.stdout
-    return path

@@ -6,12 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from clitools import demo_db, snop
-
-__all__ = ["demo_db"]
 from openpyxl import load_workbook
 
+from clitools import snop
 from dbtools import create_pg_database, drop_pg_database, pg_server_url
 from factories import small_workbook, write_small_csv
 from snop.contract.sheets import SHEETS

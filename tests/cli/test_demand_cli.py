@@ -8,9 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clitools import demo_db, snop
-
-__all__ = ["demo_db"]
+from clitools import snop
 
 
 def test_the_demo_company_has_a_forecast_profile_and_accuracy(demo_db: Path) -> None:
