@@ -109,6 +109,11 @@ def test_accuracy_measures_earlier_versions_against_actuals(company: Database) -
     assert 0 <= total.loc[("statistical", 1), "wape"] < 1
     fva = report.fva[(report.fva["level"] == "total") & (report.fva["stream"] == "statistical")]
     assert set(fva["compared_to"]) == {"naive"}
+    headline = report.headline("product").set_index("stream")
+    assert list(headline.columns[:4]) == ["wape_lag1", "wape_lag3", "fva_lag1", "fva_lag3"]
+    assert headline.loc["statistical", "fva_lag1"] == pytest.approx(
+        headline.loc["naive", "wape_lag1"] - headline.loc["statistical", "wape_lag1"]
+    )
 
 
 def test_profile_and_empty_database(company: Database, db: Database) -> None:

@@ -143,7 +143,12 @@ def profile(
         "fill_rate",
     ]
     print_frame(frame[columns], title=f"Demand profile by {by}", percent=["fill_rate"])
-    console.print(result.summary().to_string(), highlight=False)
+    print_frame(
+        result.summary(),
+        title="Products by ABC class and demand class",
+        percent=["revenue_share"],
+        integers=True,
+    )
 
 
 @app.command()
@@ -177,7 +182,7 @@ def accuracy(
     level: Annotated[str, typer.Option(help="Detail level for the table.")] = "family",
     as_json: JsonOption = False,
 ) -> None:
-    """Accuracy (WAPE, MAPE, sMAPE, MASE, bias) at lag 1 and 3, and forecast value added."""
+    """Forecast value added and accuracy (WAPE, MAPE, sMAPE, MASE, bias) at lag 1 and 3."""
     report = demand_service.accuracy(open_db(db))
     if as_json:
         print_json(
@@ -188,22 +193,21 @@ def accuracy(
             }
         )
         return
-    print_frame(
-        report.summary,
-        title="Accuracy by level, stream and lag (volume-weighted)",
-        percent=["wape", "bias"],
-    )
-    detail = report.errors[report.errors["level"] == level]
+    lags = sorted(report.summary["lag"].unique())
+    percent = [f"{m}_lag{lag}" for m in ("wape", "bias", "fva") for lag in lags]
+    for name in ("product", "family", "total"):
+        print_frame(
+            report.headline(name),
+            percent=percent,
+            title=f"Accuracy at {name} level: WAPE and bias (volume-weighted); fva = WAPE "
+            "points gained over naive (statistical) or over statistical (the rest)",
+        )
+    shown = report.errors["stream"].isin(["naive", "statistical", "consensus"])
+    detail = report.errors[(report.errors["level"] == level) & shown]
     print_frame(
         detail[["key", "stream", "lag", "n", "wape", "bias", "mase", "smape"]],
         title=f"By {level}",
         percent=["wape", "bias"],
-    )
-    fva = report.fva[report.fva["level"] == "total"]
-    print_frame(
-        fva[["lag", "stream", "compared_to", "value", "compared_value", "fva", "improved"]],
-        title="Forecast value added (WAPE points; positive = the stream helped)",
-        percent=["value", "compared_value", "fva"],
     )
 
 

@@ -391,6 +391,31 @@ class AccuracyReport:
     summary: pd.DataFrame
     fva: pd.DataFrame
 
+    def headline(self, level: str = "product") -> pd.DataFrame:
+        """Per stream: WAPE and bias at each lag, and WAPE points gained over its baseline.
+
+        The baseline of ``statistical`` is ``naive``; of every other stream, ``statistical``.
+        Positive ``fva_lag<N>`` means the stream made the forecast more accurate.
+        """
+        rows = self.summary[self.summary["level"] == level]
+        wide = rows.pivot_table(index="stream", columns="lag", values=["wape", "bias"])
+        pairs = cast(list[tuple[str, int]], list(wide.columns))
+        wide.columns = pd.Index([f"{metric}_lag{lag}" for metric, lag in pairs])
+        out = wide.reset_index()
+        for lag in sorted(rows["lag"].unique()):
+            wape = out.set_index("stream")[f"wape_lag{lag}"]
+            baseline = out["stream"].map(
+                lambda st: (
+                    "naive" if st == "statistical" else (None if st == "naive" else "statistical")
+                )
+            )
+            out[f"fva_lag{lag}"] = baseline.map(wape).to_numpy() - out[f"wape_lag{lag}"]
+        order = {"naive": 0, "statistical": 1, "consensus": 9}
+        out = out.sort_values("stream", key=lambda c: c.map(lambda x: order.get(x, 5)))
+        lags = sorted(rows["lag"].unique())
+        columns = [f"{m}_lag{lag}" for m in ("wape", "fva", "bias") for lag in lags]
+        return out[["stream", *columns]].reset_index(drop=True)
+
 
 def accuracy(db: Database, *, lags: tuple[int, ...] = (1, 3)) -> AccuracyReport:
     """Measure every stored forecast version on the actuals that have come in since."""
