@@ -27,7 +27,7 @@ def test_the_demo_company_has_a_forecast_profile_and_accuracy(demo_db: Path) -> 
     streams = {r["stream"] for r in report["summary"]}
     assert {"naive", "statistical", "consensus", "statistical+override:sales.tom"} <= streams
     text = snop("--db", db, "demand", "accuracy")
-    assert text.returncode == 0 and "Forecast value added" in text.stdout
+    assert text.returncode == 0 and "WAPE points gained over naive" in text.stdout
 
 
 def test_forecast_csv_on_monthly_and_weekly_files(tmp_path: Path) -> None:
