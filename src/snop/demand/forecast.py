@@ -207,6 +207,7 @@ def run_forecast(
     settings: ForecastSettings,
     *,
     engine: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ForecastResult:
     """Forecast every series of ``panel``.
 
@@ -222,6 +223,8 @@ def run_forecast(
     engine
         None to run here, or a distributed backend statsforecast accepts (a Dask or Ray
         client): the panel is then handed over as that engine's data frame.
+    progress
+        Called with (series done, series in all) after each group of series.
 
     Returns
     -------
@@ -238,10 +241,12 @@ def run_forecast(
         pool: Pool = pools.get(str(uid), "continuous")
         names = tuple(_pool_models(pool, settings, int(n)))
         groups.setdefault((pool, names), []).append(str(uid))
-    parts = [
-        _forecast_pool(panel[panel["unique_id"].isin(ids)], pool, settings, engine)
-        for (pool, _), ids in sorted(groups.items())
-    ]
+    parts, done = [], 0
+    for (pool, _), ids in sorted(groups.items()):
+        parts.append(_forecast_pool(panel[panel["unique_id"].isin(ids)], pool, settings, engine))
+        done += len(ids)
+        if progress is not None:
+            progress(done, len(n_obs))
     return ForecastResult(
         forecast=_concat([p.forecast for p in parts]),
         choice=_concat([p.choice for p in parts]),

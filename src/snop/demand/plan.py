@@ -128,7 +128,13 @@ def plan_demand(
     hierarchy, panel = build_hierarchy(cleansed[["family", "product_id", "segment", "ds", "y"]])
     node_pools = _node_pools(hierarchy.nodes, pools)
     say(f"forecasting {len(hierarchy.nodes)} series")
-    result = run_forecast(panel, node_pools, settings, engine=engine)
+    result = run_forecast(
+        panel,
+        node_pools,
+        settings,
+        engine=engine,
+        progress=lambda done, total: say(f"forecasting: {done} of {total} series done"),
+    )
     say("reconciling the hierarchy")
     method, scores = choose_method(result.backtest, hierarchy, panel)
     statistical = _statistical(result, hierarchy, method)
