@@ -285,7 +285,7 @@ def _forecast_pool(
         choice=_explain(chosen, scores, n_obs, pool, settings),
         scores=scores,
         backtest=backtest,
-        fallbacks=_detect_fallbacks(raw, names, panel),
+        fallbacks=_detect_fallbacks(raw, cv, names),
     )
 
 
@@ -297,10 +297,24 @@ def _pool_models(pool: Pool, settings: ForecastSettings, shortest: int) -> list[
     return names
 
 
+class _FailureMarker(Naive):
+    """statsforecast's fallback, used only to mark a model's failure on a series as NaN.
+
+    statsforecast quietly puts the fallback's forecast under the failed model's name; NaN
+    makes the failure visible (recorded in ``fallbacks``), keeps a failed model out of the
+    backtest ranking and the ensemble, and works across worker processes.
+    """
+
+    def forecast(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        result = super().forecast(*args, **kwargs)
+        return {k: np.full(np.shape(v), np.nan) for k, v in result.items()}
+
+
 def _statsforecast(names: Sequence[str], settings: ForecastSettings) -> StatsForecast:
     models = [_make_model(n, settings.season_length) for n in names]
-    # Naive cannot fail; a model that errors on one series falls back to it (detected below).
-    return StatsForecast(models=models, freq=1, n_jobs=settings.n_jobs, fallback_model=Naive())
+    return StatsForecast(
+        models=models, freq=1, n_jobs=settings.n_jobs, fallback_model=_FailureMarker()
+    )
 
 
 def _quiet(call: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -453,6 +467,16 @@ def _pick_chosen(raw: pd.DataFrame, chosen: pd.Series, settings: ForecastSetting
         out[f"lo_{level}"] = _lookup(raw, model, f"-lo-{level}")
         out[f"hi_{level}"] = _lookup(raw, model, f"-hi-{level}")
     out["model"] = model.to_numpy()
+    failed = out["forecast"].isna().to_numpy()
+    if failed.any():
+        # The chosen model failed on the full history: the naive forecast stands in.
+        naive = pd.Series(NAIVE, index=raw.index)
+        out.loc[failed, "forecast"] = _lookup(raw, naive, "")[failed]
+        for level in settings.levels:
+            for side in ("lo", "hi"):
+                values = _lookup(raw, naive, f"-{side}-{level}")
+                out.loc[failed, f"{side}_{level}"] = values[failed]
+        out.loc[failed, "model"] = NAIVE
     return out
 
 
@@ -545,26 +569,22 @@ def _explain(
     )
 
 
-def _detect_fallbacks(raw: pd.DataFrame, names: Sequence[str], panel: pd.DataFrame) -> pd.DataFrame:
-    """Series where a model's forecast is exactly the fallback's (Naive) on varying history.
-
-    statsforecast replaces a failing model by the fallback without saying so; this makes
-    it visible. A model that legitimately equals the naive forecast on a varying series is
-    so rare that the false alarm is acceptable.
-    """
+def _detect_fallbacks(raw: pd.DataFrame, cv: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Series on which a model failed (its forecast is NaN), in the backtest or the final fit."""
     columns = ["unique_id", "model", "reason"]
-    if NAIVE not in raw.columns:
-        return pd.DataFrame(columns=columns)
-    varying = panel.groupby("unique_id")["y"].nunique() > 1
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for name in names:
-        if name in (NAIVE, SEASONAL_NAIVE) or name not in raw.columns:
-            continue
-        same = (raw[name] - raw[NAIVE]).abs().groupby(raw["unique_id"]).max() < 1e-9
-        for uid in same.index[
-            same.to_numpy() & varying.reindex(same.index).fillna(False).to_numpy()
-        ]:
-            rows.append((uid, name, f"{name} failed on this series and fell back to Naive"))
+        if name in raw.columns:
+            failed = raw[name].isna().groupby(raw["unique_id"]).any()
+            rows += [(str(u), name, f"{name} failed on this series") for u in failed.index[failed]]
+    if not cv.empty:
+        failed_cv = cv[cv["forecast"].isna() & cv["model"].isin(names)]
+        seen = {(u, m) for u, m, _ in rows}
+        for uid, name in (
+            failed_cv[["unique_id", "model"]].drop_duplicates().itertuples(index=False)
+        ):
+            if (uid, name) not in seen:
+                rows.append((str(uid), str(name), f"{name} failed in the backtest"))
     return pd.DataFrame(rows, columns=columns)
 
 

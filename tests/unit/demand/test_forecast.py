@@ -90,3 +90,40 @@ def test_bad_panels_are_refused() -> None:
         validate_panel(pd.DataFrame({"unique_id": ["a"], "ds": [1]}))
     with pytest.raises(InvalidInput):
         ForecastSettings(horizon=0)
+
+
+def test_a_model_that_fails_is_recorded_and_never_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    from statsforecast.models import AutoETS
+
+    import snop.demand.forecast as forecast
+
+    class Fragile(AutoETS):  # type: ignore[misc]
+        """AutoETS that breaks on series starting with 999, as real models break on odd data."""
+
+        def forecast(self, y: np.ndarray, h: int, *args: object, **kwargs: object) -> object:
+            if y[0] == 999:
+                raise ValueError("cannot fit")
+            return super().forecast(y, h, *args, **kwargs)
+
+    make = forecast._make_model
+    monkeypatch.setattr(
+        forecast,
+        "_make_model",
+        lambda name, m: Fragile(season_length=m) if name == "AutoETS" else make(name, m),
+    )
+    odd = seasonal()
+    odd[0] = 999
+    data = panel(fine=seasonal(seed=4), odd=odd)
+    settings = ForecastSettings(
+        horizon=6,
+        backtest_windows=2,
+        backtest_horizon=3,
+        models={"continuous": ["AutoETS", "AutoTheta"]},
+    )
+    result = run_forecast(data, {}, settings)
+    failed = result.fallbacks
+    assert failed[["unique_id", "model"]].values.tolist() == [["odd", "AutoETS"]]
+    odd_scores = result.scores[result.scores["unique_id"] == "odd"]
+    assert odd_scores[odd_scores["model"] == "AutoETS"]["mae"].isna().all()
+    assert result.choice.set_index("unique_id").loc["odd", "model"] != "AutoETS"
+    assert result.forecast["forecast"].notna().all()
