@@ -34,7 +34,7 @@ def forecast(
     horizon: Annotated[int, typer.Option(help="Months to forecast.")] = 18,
     method: Annotated[
         str, typer.Option(help="select (best model per series) or ensemble.")
-    ] = "select",
+    ] = "ensemble",
     cutoff: Annotated[
         str | None, typer.Option(help="Last month of history to use (YYYY-MM).")
     ] = None,
@@ -68,7 +68,7 @@ def forecast(
         soft_wrap=True,
     )
     models = ", ".join(f"{name} {count}" for name, count in summary.models.items())
-    console.print(f"  models chosen by backtest: {models}", highlight=False, soft_wrap=True)
+    console.print(f"  models: {models}", highlight=False, soft_wrap=True)
     console.print(
         f"  reconciliation: {summary.reconciliation}; outliers cleansed: {summary.outliers}",
         highlight=False,
@@ -89,7 +89,7 @@ def forecast_csv(
     target: Annotated[Path, typer.Argument(help="Where to write the forecast CSV.")],
     horizon: Annotated[int, typer.Option(help="Steps to forecast.")] = 12,
     season_length: Annotated[int, typer.Option(help="Steps per season (12 for monthly).")] = 12,
-    method: Annotated[str, typer.Option(help="select or ensemble.")] = "select",
+    method: Annotated[str, typer.Option(help="select or ensemble.")] = "ensemble",
     as_json: JsonOption = False,
 ) -> None:
     """Forecast any long-format CSV file: series_id, period (YYYY-MM or dates), quantity."""

@@ -50,7 +50,7 @@ def forecast_file(
     *,
     horizon: int = 12,
     season_length: int = 12,
-    method: Method = "select",
+    method: Method = "ensemble",
     progress: Callable[[str], None] | None = None,
 ) -> ForecastFileReport:
     """Read ``source``, forecast every series ``horizon`` steps ahead, write ``target``.

@@ -16,7 +16,7 @@ from snop.demand.forecast import (
 )
 from snop.errors import InvalidInput
 
-SETTINGS = ForecastSettings(horizon=6, backtest_windows=2, backtest_horizon=3)
+SETTINGS = ForecastSettings(horizon=6, backtest_windows=2, backtest_horizon=3, method="select")
 
 
 def seasonal(n: int = 48, seed: int = 1) -> np.ndarray:
