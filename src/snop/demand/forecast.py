@@ -280,8 +280,8 @@ def _forecast_pool(
     if members:
         raw = _add_ensemble(raw, members, settings.levels)
     forecast = _pick_chosen(raw, chosen, settings)
-    forecast = _empirical_intervals(forecast, cv, chosen, panel, settings)
     backtest = _chosen_backtest(cv, chosen)
+    forecast = _empirical_intervals(forecast, backtest, panel, settings)
     return ForecastResult(
         forecast=forecast,
         choice=_explain(chosen, scores, n_obs, pool, settings),
@@ -345,12 +345,13 @@ def _backtest(
     settings: ForecastSettings,
     engine: Any,
 ) -> pd.DataFrame:
-    """Long frame: unique_id, cutoff, ds, step, actual, model, forecast."""
-    empty = pd.DataFrame(
-        columns=["unique_id", "cutoff", "ds", "step", "actual", "model", "forecast"]
-    )
+    """Wide frame: unique_id, cutoff, ds, step, actual, then one column per candidate.
+
+    Kept wide (not one row per model) because it is the largest frame of a run: at 30,000
+    series the long form alone would take hundreds of megabytes.
+    """
     if panel.empty:
-        return empty
+        return pd.DataFrame(columns=["unique_id", "cutoff", "ds", "step", "actual"])
     sf = _statsforecast(names, settings)
     h = settings.backtest_horizon
     wide = _quiet(
@@ -363,15 +364,10 @@ def _backtest(
     wide["unique_id"] = wide["unique_id"].astype(str)
     if members:
         wide[ENSEMBLE] = wide[list(members)].mean(axis=1)
+    wide["step"] = (wide["ds"] - wide["cutoff"]).astype(int)
+    wide = wide.rename(columns={"y": "actual"})
     model_cols = [c for c in [*names, ENSEMBLE] if c in wide.columns]
-    long = wide.melt(
-        id_vars=["unique_id", "ds", "cutoff", "y"],
-        value_vars=model_cols,
-        var_name="model",
-        value_name="forecast",
-    ).rename(columns={"y": "actual"})
-    long["step"] = (long["ds"] - long["cutoff"]).astype(int)
-    return long[empty.columns.tolist()]
+    return wide[["unique_id", "cutoff", "ds", "step", "actual", *model_cols]]
 
 
 def _on_engine(panel: pd.DataFrame, engine: Any) -> Any:
@@ -383,15 +379,15 @@ def _on_engine(panel: pd.DataFrame, engine: Any) -> Any:
 
 
 def _scores(cv: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    if cv.empty:
+    """unique_id, model, mae (backtest mean absolute error), rank (1 = best)."""
+    columns = [n for n in names if n in cv.columns]
+    if cv.empty or not columns:
         return pd.DataFrame(columns=["unique_id", "model", "mae", "rank"])
-    err = cv.assign(abs_error=(cv["forecast"] - cv["actual"]).abs())
-    # as_index=False gives a frame; pandas-stubs types the column selection as a Series.
-    scores = cast(
-        pd.DataFrame, err.groupby(["unique_id", "model"], as_index=False)["abs_error"].mean()
-    )
-    scores = scores.rename(columns={"abs_error": "mae"})
-    scores = scores[scores["model"].isin(names)]
+    abs_error = cv[columns].sub(cv["actual"], axis=0).abs()
+    mae = abs_error.groupby(cv["unique_id"].to_numpy()).mean()
+    mae.index.name, mae.columns.name = "unique_id", "model"
+    stacked = cast(pd.Series, mae.stack(future_stack=True))  # one value per series x model
+    scores = stacked.rename("mae").reset_index()
     # Ties go to the simpler model: the order of ``names`` lists sophisticated ones first,
     # so rank on (mae, reversed position) to prefer what comes later on equal error.
     position = {n: i for i, n in enumerate(names)}
@@ -495,8 +491,7 @@ def _lookup(raw: pd.DataFrame, model: pd.Series, suffix: str) -> np.ndarray:
 
 def _empirical_intervals(
     forecast: pd.DataFrame,
-    cv: pd.DataFrame,
-    chosen: pd.Series,
+    backtest: pd.DataFrame,
     panel: pd.DataFrame,
     settings: ForecastSettings,
 ) -> pd.DataFrame:
@@ -508,9 +503,8 @@ def _empirical_intervals(
     missing = forecast[f"lo_{settings.levels[0]}"].isna()
     if not missing.any():
         return forecast
-    mine = cv[cv["model"].to_numpy() == cv["unique_id"].map(chosen).to_numpy()]
-    scaled = (mine["forecast"] - mine["actual"]) / np.sqrt(mine["step"].clip(lower=1))
-    sigma_bt = scaled.pow(2).groupby(mine["unique_id"]).mean().pow(0.5)
+    scaled = (backtest["forecast"] - backtest["actual"]) / np.sqrt(backtest["step"].clip(lower=1))
+    sigma_bt = scaled.pow(2).groupby(backtest["unique_id"]).mean().pow(0.5)
     sigma_sd = panel.groupby("unique_id")["y"].std(ddof=1).fillna(0.0)
     sigma = sigma_bt.reindex(sigma_sd.index).fillna(sigma_sd)
     rows = forecast.loc[missing]
@@ -524,10 +518,13 @@ def _empirical_intervals(
 
 
 def _chosen_backtest(cv: pd.DataFrame, chosen: pd.Series) -> pd.DataFrame:
+    """unique_id, cutoff, ds, step, actual, forecast: the chosen model's backtest."""
+    out = cv[["unique_id", "cutoff", "ds", "step", "actual"]].reset_index(drop=True)
     if cv.empty:
-        return cv.drop(columns="model")
-    mine: pd.DataFrame = cv[cv["model"].to_numpy() == cv["unique_id"].map(chosen).to_numpy()]
-    return mine.drop(columns="model").reset_index(drop=True)
+        return out.assign(forecast=pd.Series(dtype=float))
+    model = cv["unique_id"].map(chosen).reset_index(drop=True)
+    out["forecast"] = _lookup(cv.reset_index(drop=True), model, "")
+    return out
 
 
 def _explain(
@@ -573,21 +570,18 @@ def _explain(
 
 def _detect_fallbacks(raw: pd.DataFrame, cv: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """Series on which a model failed (its forecast is NaN), in the backtest or the final fit."""
-    columns = ["unique_id", "model", "reason"]
     rows: list[tuple[str, str, str]] = []
-    for name in names:
-        if name in raw.columns:
-            failed = raw[name].isna().groupby(raw["unique_id"]).any()
-            rows += [(str(u), name, f"{name} failed on this series") for u in failed.index[failed]]
-    if not cv.empty:
-        failed_cv = cv[cv["forecast"].isna() & cv["model"].isin(names)]
-        seen = {(u, m) for u, m, _ in rows}
-        for uid, name in (
-            failed_cv[["unique_id", "model"]].drop_duplicates().itertuples(index=False)
-        ):
-            if (uid, name) not in seen:
-                rows.append((str(uid), str(name), f"{name} failed in the backtest"))
-    return pd.DataFrame(rows, columns=columns)
+    for frame, where in ((raw, "on this series"), (cv, "in the backtest")):
+        for name in names:
+            if name in frame.columns and not frame.empty:
+                failed = frame[name].isna().groupby(frame["unique_id"]).any()
+                seen = {(u, m) for u, m, _ in rows}
+                rows += [
+                    (str(u), name, f"{name} failed {where}")
+                    for u in failed.index[failed.to_numpy()]
+                    if (str(u), name) not in seen
+                ]
+    return pd.DataFrame(rows, columns=["unique_id", "model", "reason"])
 
 
 def classify_pools(panel: pd.DataFrame, *, adi_cutoff: float = 1.32) -> dict[str, Pool]:
