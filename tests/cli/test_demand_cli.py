@@ -7,20 +7,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from clitools import snop
 
 
 def test_the_demo_company_has_a_forecast_profile_and_accuracy(demo_db: Path) -> None:
     db = str(demo_db)
-    show = json.loads(snop("--db", db, "demand", "show", "--level", "total", "--json").stdout)
+    strict = {"parse_constant": lambda c: pytest.fail(f"{c} is not JSON")}
+    show = json.loads(
+        snop("--db", db, "demand", "show", "--level", "total", "--json").stdout, **strict
+    )
     future = [r for r in show if r["period"] >= "2026-11"]
     assert len(future) == 18 and all(r["consensus"] > 0 for r in future)
     families = json.loads(snop("--db", db, "demand", "show", "--json").stdout)
     for period in ("2026-11", "2027-06"):
         family_sum = sum(r["consensus"] for r in families if r["period"] == period)
         total = next(r["consensus"] for r in show if r["period"] == period)
-        assert family_sum == __import__("pytest").approx(total)
+        assert family_sum == pytest.approx(total)
     profile = json.loads(snop("--db", db, "demand", "profile", "--json").stdout)
     assert {p["demand_class"] for p in profile} >= {"smooth", "intermittent", "lumpy"}
     report = json.loads(snop("--db", db, "demand", "accuracy", "--json").stdout)

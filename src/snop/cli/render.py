@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -20,8 +21,19 @@ MAX_ISSUES_SHOWN = 200
 
 
 def print_json(data: Any) -> None:
-    """Write JSON to stdout, plainly (no colours), for scripts."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """Write strict JSON to stdout (no colours; empty numbers as null), for scripts."""
+    sys.stdout.write(json.dumps(_strict(data), indent=2, default=str, allow_nan=False) + "\n")
+
+
+def _strict(value: Any) -> Any:
+    """NaN and infinity are not JSON: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
 
 
 def issues_table(issues: Sequence[Issue], title: str) -> Table:
