@@ -140,7 +140,8 @@ def main() -> None:
         hit = (rank1.reindex(sm.index) == sm.idxmin(axis=1)).mean()
         ens_rank = sm.rank(axis=1)["Ensemble"].mean()
         share_lines.append(
-            f"| {freq} | {check} | {hit:.0%} | {ens_rank:.2f} of {len(cands)} | "
+            f"| {freq} | {check} | {hit:.0%} (chance {1 / len(cands):.0%}) | "
+            f"{ens_rank:.2f} of {len(cands)} | "
             + ", ".join(f"{c} {v:.2f}" for c, v in sm.mean().sort_values().items())
             + " |"
         )
