@@ -112,6 +112,12 @@ def child(args: argparse.Namespace) -> None:
         sf.cross_validation(df=toy, h=6, n_windows=2, step_size=6)
         sf.forecast(df=toy, h=6, level=list(LEVELS))
 
+    if args.tracemalloc:
+        import gc
+        import tracemalloc
+
+        gc.collect()
+        tracemalloc.start()
     before = _current_mb()
     peak_before = _peak_mb()
     t0 = time.perf_counter()
@@ -149,6 +155,10 @@ def child(args: argparse.Namespace) -> None:
         rows = len(fc)
         extra = {"cv_rows": len(cv)}
     seconds = time.perf_counter() - t0
+    if args.tracemalloc:
+        traced_now, traced_peak = tracemalloc.get_traced_memory()
+        extra["traced_peak_mb"] = traced_peak / 2**20
+        extra["traced_kept_mb"] = traced_now / 2**20
     print(
         json.dumps(
             {
@@ -182,6 +192,7 @@ def measure(pipeline: str, args: argparse.Namespace) -> dict:
         args.models,
         "--n-jobs",
         str(args.n_jobs),
+        *(["--tracemalloc"] if args.tracemalloc else []),
     ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -195,7 +206,9 @@ def measure(pipeline: str, args: argparse.Namespace) -> dict:
     out["pipeline_peak_mb"] = out["peak_mb"] - out["rss_before_mb"]
     print(
         f"  {pipeline}: {out['seconds']:.1f}s, peak RSS {out['peak_mb']:.0f} MB "
-        f"(+{out['pipeline_peak_mb']:.0f} MB over {out['rss_before_mb']:.0f} MB before)",
+        f"(+{out['pipeline_peak_mb']:.0f} MB over {out['rss_before_mb']:.0f} MB before)"
+        + (f"; traced peak {out['traced_peak_mb']:.0f} MB, kept {out['traced_kept_mb']:.0f} MB"
+           if "traced_peak_mb" in out else ""),
         flush=True,
     )
     return out
@@ -248,6 +261,9 @@ def main() -> None:
     parser.add_argument("--pipelines", default="raw,snop")
     parser.add_argument("--no-record", action="store_true",
                         help="do not append to bench/RESULTS.md")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also trace Python-heap allocations (numpy and pandas included) "
+                        "during the pipeline; slows it, so read the seconds with care")
     parser.add_argument("--child", choices=["snop", "raw"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = [m for m in args.models.split(",") if m]
@@ -269,15 +285,19 @@ def main() -> None:
     def best(p: str, key: str) -> float:
         return min(r[key] for r in results[p])
 
+    traced = args.tracemalloc
     lines = [
-        "| pipeline | seconds | series/s | peak RSS (MB) | peak over start (MB) | process s |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| pipeline | seconds | series/s | peak RSS (MB) | peak over start (MB) | process s |"
+        + (" traced peak (MB) | traced kept (MB) |" if traced else ""),
+        "|---|---:|---:|---:|---:|---:|" + ("---:|---:|" if traced else ""),
     ]
     for p in results:
         lines.append(
             f"| {p} | {best(p, 'seconds'):.1f} | {args.series / best(p, 'seconds'):.1f} | "
             f"{best(p, 'peak_mb'):.0f} | {best(p, 'pipeline_peak_mb'):.0f} | "
             f"{best(p, 'process_seconds'):.0f} |"
+            + (f" {best(p, 'traced_peak_mb'):.0f} | {best(p, 'traced_kept_mb'):.0f} |"
+               if traced else "")
         )
     ratios = ""
     if {"snop", "raw"} <= results.keys():
@@ -286,6 +306,10 @@ def main() -> None:
             f"peak RSS x{best('snop', 'peak_mb') / best('raw', 'peak_mb'):.2f}, "
             f"peak over start x{best('snop', 'pipeline_peak_mb') / best('raw', 'pipeline_peak_mb'):.2f}"
         )
+        if traced:
+            ratios += (
+                f", traced peak x{best('snop', 'traced_peak_mb') / best('raw', 'traced_peak_mb'):.2f}"
+            )
     table = "\n".join(lines)
     print()
     print(table)
