@@ -2,8 +2,8 @@
 
 Runs ``run_forecast`` on the synthetic panel of ``bench/throughput.py`` with every internal
 stage of ``snop.demand.forecast`` wrapped: for each call it records the wall seconds, the
-Python-heap peak during the call above what was allocated when it started (tracemalloc;
-numpy and pandas buffers are counted), and what the call left allocated. tracemalloc slows
+Python-heap allocations (tracemalloc; numpy and pandas buffers are counted) at its start,
+at its peak and at its end, all above what was allocated when ``run_forecast`` started. tracemalloc slows
 pure-Python code, so the seconds are for comparing stages, not for throughput.
 
 Usage::
@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=5000)
     parser.add_argument("--models", default="AutoTheta,SeasonalNaive,Naive")
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     models = args.models.split(",")
 
@@ -61,8 +62,10 @@ def main() -> None:
         sf.cross_validation(df=toy, h=6, n_windows=2, step_size=6)
         sf.forecast(df=toy, h=6, level=list(LEVELS))
 
-    records: list[tuple[str, float, float, float]] = []
+    records: list[tuple[str, float, float, float, float]] = []
     depth = [0]
+    base = [0]
+    overall = [0]
 
     def wrap(name, func):
         def inner(*a, **k):
@@ -77,7 +80,11 @@ def main() -> None:
             finally:
                 seconds = time.perf_counter() - t0
                 now, peak = tracemalloc.get_traced_memory()
-                records.append((name, seconds, (peak - start) / MB, (now - start) / MB))
+                records.append(
+                    (name, seconds, (start - base[0]) / MB, (peak - base[0]) / MB,
+                     (now - base[0]) / MB)
+                )
+                overall[0] = max(overall[0], peak)
                 depth[0] -= 1
 
         return inner
@@ -97,23 +104,53 @@ def main() -> None:
     )
     pools = dict.fromkeys(panel["unique_id"].unique(), "continuous")
     tracemalloc.start()
-    base, _ = tracemalloc.get_traced_memory()
+    base[0], _ = tracemalloc.get_traced_memory()
     t0 = time.perf_counter()
     result = fc.run_forecast(panel, pools, settings)
     total = time.perf_counter() - t0
     now, peak = tracemalloc.get_traced_memory()
+    peak = max(peak, overall[0])
 
-    print(f"{args.series} series x 60, models {args.models}")
-    print(f"run_forecast: {total:.1f}s, traced peak {(peak - base) / MB:.0f} MB, "
-          f"result holds {(now - base) / MB:.0f} MB")
-    print("| stage | seconds | peak during (MB) | left allocated (MB) |")
-    print("|---|---:|---:|---:|")
-    for name, seconds, pk, left in records:
-        print(f"| {name} | {seconds:.2f} | {pk:.0f} | {left:.0f} |")
+    lines = [
+        f"run_forecast: {total:.1f}s (under tracemalloc), traced peak {(peak - base[0]) / MB:.0f} MB,"
+        f" result holds {(now - base[0]) / MB:.0f} MB (all MB above the start of run_forecast)",
+        "",
+        "| stage | seconds | allocated at start (MB) | peak during (MB) | allocated at end (MB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, seconds, start, pk, end in records:
+        lines.append(f"| {name} | {seconds:.2f} | {start:.0f} | {pk:.0f} | {end:.0f} |")
     sizes = {k: getattr(result, k).memory_usage(deep=True).sum() / MB
              for k in ("forecast", "choice", "scores", "backtest", "fallbacks")}
-    print("result frames (MB, deep):", {k: round(v, 1) for k, v in sizes.items()})
+    lines += ["", "result frames (MB, deep): "
+              + ", ".join(f"{k} {v:.1f}" for k, v in sizes.items())]
+    text = "\n".join(lines)
+    print(f"{args.series} series x 60, models {args.models}")
+    print(text)
+    if args.record:
+        import datetime as dt
 
+        from throughput import code_version, machine
+
+        command = "cd /work/main && .venv/bin/python " + " ".join(
+            [str(Path(sys.argv[0]).resolve().relative_to(HERE.parent)), *sys.argv[1:]]
+        )
+        section = f"""
+## Memory by stage of run_forecast — {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}
+
+Command: `{command}`
+
+Machine: {machine()}. Code: {code_version()}.
+
+{args.series:,} synthetic series x 60 (the throughput generator), models {args.models},
+snop's default settings with method "select". tracemalloc counts numpy and pandas buffers;
+the panel itself was allocated before the run and is not counted.
+
+{text}
+"""
+        with open(HERE / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write(section)
+        print(f"appended to {HERE / 'RESULTS.md'}")
 
 if __name__ == "__main__":
     main()
