@@ -79,12 +79,21 @@ SNOP_METHODS = ("snop select", "snop ensemble")
 SF_MEMBERS = ("AutoETS", "AutoARIMA", "AutoTheta", "AutoCES")
 BASELINES = ("Naive", "SeasonalNaive", "AutoTheta", "AutoETS", "AutoARIMA", "AutoCES")
 EXTRA = ("DynamicOptimizedTheta", "MSTL")
-MAIN_ROWS = (*SNOP_METHODS, "SF ensemble", "AutoTheta", "AutoETS", "AutoARIMA", "AutoCES",
-             "SeasonalNaive", "Naive")
+MAIN_ROWS = (
+    *SNOP_METHODS,
+    "SF ensemble",
+    "AutoTheta",
+    "AutoETS",
+    "AutoARIMA",
+    "AutoCES",
+    "SeasonalNaive",
+    "Naive",
+)
 END = 1000  # every series ends at this step, so snop's gap filling adds nothing
 
 
 def sf_model(name: str, m: int):
+    """A fresh statsforecast model by name, with season length m."""
     return {
         "Naive": Naive,
         "SeasonalNaive": lambda: SeasonalNaive(season_length=m),
@@ -99,17 +108,21 @@ def sf_model(name: str, m: int):
 
 
 def backtest_windows(shortest: int, h: int, m: int, cap: int = 3) -> int:
-    """As many windows of h steps as the shortest series holds, leaving snop's minimum
-    training length (max(season, 6)) in front; between 1 and ``cap``."""
+    """Backtest windows of h steps: as many as the shortest series holds (1 to ``cap``).
+
+    snop's minimum training length (max(season, 6)) is left in front of the first window.
+    """
     return max(1, min(cap, (shortest - max(m, 6)) // h))
 
 
 def load(freq: str, limit: int | None) -> list:
+    """The M3 series of one frequency (told apart by ``.type``), the first ``limit``."""
     series = [s for s in M3 if s.type == freq]
     return series[:limit] if limit else series
 
 
 def to_panel(series: list) -> pd.DataFrame:
+    """Long panel of the histories, every series ending on step END."""
     parts = [
         pd.DataFrame(
             {"unique_id": s.sn, "ds": np.arange(END - s.n + 1, END + 1), "y": s.x.astype(float)}
@@ -142,6 +155,7 @@ def warm_up(names: list[str], m: int) -> None:
 
 
 def run_frequency(freq: str, limit: int | None, n_jobs: int, extra: bool) -> dict:
+    """Run every method on one frequency; forecasts as (series, step) arrays."""
     m, h = FREQS[freq]
     series = load(freq, limit)
     ids = [s.sn for s in series]
@@ -153,8 +167,13 @@ def run_frequency(freq: str, limit: int | None, n_jobs: int, extra: bool) -> dic
 
     forecasts: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
-    info: dict = {"n_series": len(series), "shortest": shortest, "windows": windows,
-                  "season_length": m, "horizon": h}
+    info: dict = {
+        "n_series": len(series),
+        "shortest": shortest,
+        "windows": windows,
+        "season_length": m,
+        "horizon": h,
+    }
 
     for method, label in (("select", "snop select"), ("ensemble", "snop ensemble")):
         settings = ForecastSettings(
@@ -205,11 +224,21 @@ def run_frequency(freq: str, limit: int | None, n_jobs: int, extra: bool) -> dic
 
     actual = np.array([s.xx[:h] for s in series], dtype=float)
     scale = np.array([np.mean(np.abs(s.x[m:] - s.x[:-m])) for s in series])
-    return {"freq": freq, "ids": ids, "actual": actual, "scale": scale,
-            "forecasts": forecasts, "seconds": seconds, "info": info}
+    return {
+        "freq": freq,
+        "ids": ids,
+        "actual": actual,
+        "scale": scale,
+        "forecasts": forecasts,
+        "seconds": seconds,
+        "info": info,
+    }
 
 
-def per_series(actual: np.ndarray, fc: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def per_series(
+    actual: np.ndarray, fc: np.ndarray, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-series sMAPE and MASE of forecasts ``fc`` against ``actual``."""
     err = np.abs(actual - fc)
     denom = np.abs(actual) + np.abs(fc)
     smape = np.where(denom > 0, 200 * err / np.where(denom > 0, denom, 1), 0.0).mean(axis=1)
@@ -245,6 +274,7 @@ def score_table(runs: list[dict], methods: list[str]) -> pd.DataFrame:
 
 
 def markdown(table: pd.DataFrame, freqs: list[str]) -> str:
+    """A score table as Markdown."""
     cols = [f"sMAPE {f}" for f in freqs]
     if len(freqs) > 1:
         cols += ["sMAPE overall", "sMAPE overall (points)"]
@@ -267,10 +297,19 @@ def markdown(table: pd.DataFrame, freqs: list[str]) -> str:
 
 def combinations(runs: list[dict], freqs: list[str]) -> pd.DataFrame:
     """Post-hoc: mean and median combinations of the individual models' forecasts."""
-    pool = [n for n in ("AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", "DynamicOptimizedTheta",
-                        "MSTL") if any(n in r["forecasts"] for r in runs)]
-    short = {"AutoETS": "E", "AutoARIMA": "A", "AutoTheta": "T", "AutoCES": "C",
-             "DynamicOptimizedTheta": "D", "MSTL": "M"}
+    pool = [
+        n
+        for n in ("AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", "DynamicOptimizedTheta", "MSTL")
+        if any(n in r["forecasts"] for r in runs)
+    ]
+    short = {
+        "AutoETS": "E",
+        "AutoARIMA": "A",
+        "AutoTheta": "T",
+        "AutoCES": "C",
+        "DynamicOptimizedTheta": "D",
+        "MSTL": "M",
+    }
     rows = []
     for k in range(1, len(pool) + 1):
         for combo in itertools.combinations(pool, k):
@@ -292,9 +331,11 @@ def combinations(runs: list[dict], freqs: list[str]) -> pd.DataFrame:
 
 def selection_analysis(runs: list[dict]) -> str:
     """How snop select's choices fare against the ensemble, per frequency."""
-    lines = ["| frequency | share choosing Ensemble | sMAPE select | sMAPE ensemble | "
-             "on series where select left the ensemble: select | ensemble |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| frequency | share choosing Ensemble | sMAPE select | sMAPE ensemble | "
+        "on series where select left the ensemble: select | ensemble |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for r in runs:
         choice = r["info"]["_choice"].set_index("unique_id")["model"].reindex(r["ids"])
         s_sel, _ = per_series(r["actual"], r["forecasts"]["snop select"], r["scale"])
@@ -309,12 +350,17 @@ def selection_analysis(runs: list[dict]) -> str:
 
 
 def save(run: dict, out_dir: Path, tag: str) -> None:
+    """Per-series forecasts, choices, backtest scores and timings as Parquet and JSON."""
     out_dir.mkdir(parents=True, exist_ok=True)
     h = run["actual"].shape[1]
-    frame = pd.DataFrame({"unique_id": np.repeat(run["ids"], h),
-                          "step": np.tile(np.arange(1, h + 1), len(run["ids"])),
-                          "actual": run["actual"].ravel(),
-                          "scale": np.repeat(run["scale"], h)})
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(run["ids"], h),
+            "step": np.tile(np.arange(1, h + 1), len(run["ids"])),
+            "actual": run["actual"].ravel(),
+            "scale": np.repeat(run["scale"], h),
+        }
+    )
     for k, v in run["forecasts"].items():
         frame[k] = v.ravel()
     frame.to_parquet(out_dir / f"m3_{run['freq']}{tag}_forecasts.parquet")
@@ -333,10 +379,20 @@ def code_version() -> str:
 
     root = HERE.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     text = (root / "src/snop/demand/forecast.py").read_bytes()
@@ -346,6 +402,7 @@ def code_version() -> str:
 
 
 def machine() -> str:
+    """One line describing the machine and library versions."""
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -356,23 +413,35 @@ def machine() -> str:
         pass
     import statsforecast
 
-    return (f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.machine()}, "
-            f"Python {platform.python_version()}, statsforecast {statsforecast.__version__}; "
-            "shared machine (other jobs were running)")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, statsforecast {statsforecast.__version__}; "
+        "shared machine (other jobs were running)"
+    )
 
 
 def main() -> None:
+    """Parse the options, run, print and record."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--freq", choices=list(FREQS), action="append",
-                        help="run only this frequency (repeatable); default all four")
+    parser.add_argument(
+        "--freq",
+        choices=list(FREQS),
+        action="append",
+        help="run only this frequency (repeatable); default all four",
+    )
     parser.add_argument("--limit", type=int, default=None, help="first N series per frequency")
     parser.add_argument("--n-jobs", type=int, default=1)
-    parser.add_argument("--no-extra", action="store_true",
-                        help="skip DynamicOptimizedTheta and MSTL (post-hoc analysis only)")
-    parser.add_argument("--no-record", action="store_true",
-                        help="do not append to bench/RESULTS.md")
-    parser.add_argument("--out", type=Path, default=HERE / "out",
-                        help="where the per-series forecasts are saved")
+    parser.add_argument(
+        "--no-extra",
+        action="store_true",
+        help="skip DynamicOptimizedTheta and MSTL (post-hoc analysis only)",
+    )
+    parser.add_argument(
+        "--no-record", action="store_true", help="do not append to bench/RESULTS.md"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=HERE / "out", help="where the per-series forecasts are saved"
+    )
     args = parser.parse_args()
 
     freqs = args.freq or list(FREQS)
@@ -392,8 +461,19 @@ def main() -> None:
     main_md = markdown(table, freqs)
     combos = combinations(runs, freqs)
     combos_md = markdown(combos.head(12), freqs)
-    named = [n for n in ("mean(E+A+T+C)", "median(E+A+T+C)", "mean(E+A+C+D)", "median(E+A+C+D)",
-                         "mean(E+T+C)", "mean(E+C+D)", "mean(E+A+T+C+D+M)") if n in combos.index]
+    named = [
+        n
+        for n in (
+            "mean(E+A+T+C)",
+            "median(E+A+T+C)",
+            "mean(E+A+C+D)",
+            "median(E+A+C+D)",
+            "mean(E+T+C)",
+            "mean(E+C+D)",
+            "mean(E+A+T+C+D+M)",
+        )
+        if n in combos.index
+    ]
     named_md = markdown(combos.loc[named], freqs)
     sel_md = selection_analysis(runs)
     windows = ", ".join(
@@ -402,18 +482,23 @@ def main() -> None:
         f"{r['info']['windows']} backtest window(s) of h"
         for r in runs
     )
-    choices = "\n".join(f"- {r['freq']}: candidates {r['info']['snop select candidates']}; "
-                        f"chosen {r['info']['snop select models']}; backtested "
-                        f"{r['info']['snop select backtested']}/{r['info']['n_series']}; "
-                        f"fallbacks {r['info']['snop select fallbacks']}" for r in runs)
+    choices = "\n".join(
+        f"- {r['freq']}: candidates {r['info']['snop select candidates']}; "
+        f"chosen {r['info']['snop select models']}; backtested "
+        f"{r['info']['snop select backtested']}/{r['info']['n_series']}; "
+        f"fallbacks {r['info']['snop select fallbacks']}"
+        for r in runs
+    )
 
     print()
     print(main_md)
     print("\nsnop select's choices:\n" + choices)
     print("\nselect vs ensemble:\n" + sel_md)
     print("\nbest 12 combinations of individual models (post-hoc, on the test):\n" + combos_md)
-    print("\nnamed combinations (E AutoETS, A AutoARIMA, T AutoTheta, C AutoCES, "
-          "D DynamicOptimizedTheta, M MSTL):\n" + named_md)
+    print(
+        "\nnamed combinations (E AutoETS, A AutoARIMA, T AutoTheta, C AutoCES, "
+        "D DynamicOptimizedTheta, M MSTL):\n" + named_md
+    )
     print(f"\nwall time {wall:.0f}s")
 
     if args.no_record:
@@ -424,8 +509,9 @@ def main() -> None:
         for method, row in snop_rows.iterrows():
             overall = row[("sMAPE", "overall")]
             beats = [f for f in freqs if row[("sMAPE", f)] < ANCHOR_THETA[f]]
+            verdict = "below" if overall < GOAL_OVERALL else "not below"
             goal.append(
-                f"- {method}: overall {overall:.2f} ({'below' if overall < GOAL_OVERALL else 'not below'}"
+                f"- {method}: overall {overall:.2f} ({verdict}"
                 f" the 12.6 goal); below published Theta in {len(beats)}/4 frequencies"
                 f" ({', '.join(beats) or 'none'})"
             )
@@ -433,7 +519,7 @@ def main() -> None:
         [str(Path(sys.argv[0]).resolve().relative_to(HERE.parent)), *sys.argv[1:]]
     )
     section = f"""
-## M3 accuracy — {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}
+## M3 accuracy — {dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 Command: `{command}`
 
@@ -451,12 +537,12 @@ for yearly and other). "seconds" = wall seconds of that method summed over frequ
 {main_md}
 
 Anchors: Theta published 13.01 overall (12.76 recomputed on this data as the mean over
-series; by frequency {ANCHOR_THETA['yearly']} yearly, {ANCHOR_THETA['quarterly']} quarterly,
-{ANCHOR_THETA['monthly']} monthly, {ANCHOR_THETA['other']} other); statsforecast authors'
+series; by frequency {ANCHOR_THETA["yearly"]} yearly, {ANCHOR_THETA["quarterly"]} quarterly,
+{ANCHOR_THETA["monthly"]} monthly, {ANCHOR_THETA["other"]} other); statsforecast authors'
 statistical ensemble 12.63 (median of AutoETS, AutoARIMA, AutoCES, DynamicOptimizedTheta).
 Goal: snop below 12.6 overall and below Theta in every frequency.
 
-{chr(10).join(goal) if goal else '(partial run: goal not assessed)'}
+{chr(10).join(goal) if goal else "(partial run: goal not assessed)"}
 
 snop select's chosen models:
 {choices}

@@ -47,6 +47,7 @@ NAIVES = ("Naive", "SeasonalNaive")
 
 
 def load(out: Path, freq: str, tag: str):
+    """The saved forecasts and backtest scores of one frequency."""
     fc = pd.read_parquet(out / f"m3_{freq}{tag}_forecasts.parquet")
     scores = pd.read_parquet(out / f"m3_{freq}{tag}_scores.parquet")
     return fc, scores
@@ -67,7 +68,7 @@ def series_errors(fc: pd.DataFrame) -> pd.DataFrame:
 
 
 def rules(fc: pd.DataFrame, scores: pd.DataFrame) -> dict[str, pd.Series]:
-    """rule -> per-series forecasts as a long Series aligned with fc rows."""
+    """Rule -> per-series forecasts as a long Series aligned with fc rows."""
     ids = fc["unique_id"]
     table = scores.pivot(index="unique_id", columns="model", values="mae")
     cands = [c for c in table.columns if c in COLUMN and COLUMN[c] in fc.columns]
@@ -102,6 +103,7 @@ def rules(fc: pd.DataFrame, scores: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def metric(fc: pd.DataFrame, f: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Per-series sMAPE and MASE of the forecasts ``f`` aligned with ``fc``."""
     y = fc["actual"].to_numpy()
     err = np.abs(y - f)
     s = pd.Series(200 * err / (np.abs(y) + np.abs(f))).groupby(fc["unique_id"]).mean()
@@ -110,6 +112,7 @@ def metric(fc: pd.DataFrame, f: np.ndarray) -> tuple[pd.Series, pd.Series]:
 
 
 def main() -> None:
+    """Replay the rules, print and optionally record."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--tag", default="", help="e.g. _limit50 for a --limit 50 run")
@@ -135,7 +138,6 @@ def main() -> None:
             rules(fc, scores)["select (replayed)"], fc["snop select"].to_numpy(), equal_nan=True
         )
         # how often the backtest winner is also the test winner
-        table = scores.pivot(index="unique_id", columns="model", values="mae")[cands]
         rank1 = scores[scores["rank"] == 1].set_index("unique_id")["model"]
         hit = (rank1.reindex(sm.index) == sm.idxmin(axis=1)).mean()
         ens_rank = sm.rank(axis=1)["Ensemble"].mean()
@@ -173,8 +175,9 @@ def main() -> None:
     command = "cd /work/main && .venv/bin/python " + " ".join(
         [str(Path(sys.argv[0]).resolve().relative_to(HERE.parent)), *sys.argv[1:]]
     )
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     section = f"""
-## M3 post-hoc: selection rules replayed on snop's backtest — {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}
+## M3 post-hoc: selection rules replayed on snop's backtest — {now}
 
 Command: `{command}` (reads the forecasts and backtest scores saved by the bench/m3.py run
 above; no refitting, seconds of CPU). sMAPE and MASE as above ("overall" = mean over

@@ -3,8 +3,9 @@
 Runs ``run_forecast`` on the synthetic panel of ``bench/throughput.py`` with every internal
 stage of ``snop.demand.forecast`` wrapped: for each call it records the wall seconds, the
 Python-heap allocations (tracemalloc; numpy and pandas buffers are counted) at its start,
-at its peak and at its end, all above what was allocated when ``run_forecast`` started. tracemalloc slows
-pure-Python code, so the seconds are for comparing stages, not for throughput.
+at its peak and at its end, all above what was allocated when ``run_forecast`` started.
+tracemalloc slows pure-Python code, so the seconds are for comparing stages, not for
+throughput.
 
 Usage::
 
@@ -46,6 +47,7 @@ MB = 2**20
 
 
 def main() -> None:
+    """Run the wrapped pipeline and report per stage."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--series", type=int, default=5000)
     parser.add_argument("--models", default="AutoTheta,SeasonalNaive,Naive")
@@ -81,8 +83,13 @@ def main() -> None:
                 seconds = time.perf_counter() - t0
                 now, peak = tracemalloc.get_traced_memory()
                 records.append(
-                    (name, seconds, (start - base[0]) / MB, (peak - base[0]) / MB,
-                     (now - base[0]) / MB)
+                    (
+                        name,
+                        seconds,
+                        (start - base[0]) / MB,
+                        (peak - base[0]) / MB,
+                        (now - base[0]) / MB,
+                    )
                 )
                 overall[0] = max(overall[0], peak)
                 depth[0] -= 1
@@ -112,7 +119,8 @@ def main() -> None:
     peak = max(peak, overall[0])
 
     lines = [
-        f"run_forecast: {total:.1f}s (under tracemalloc), traced peak {(peak - base[0]) / MB:.0f} MB,"
+        f"run_forecast: {total:.1f}s (under tracemalloc), "
+        f"traced peak {(peak - base[0]) / MB:.0f} MB,"
         f" result holds {(now - base[0]) / MB:.0f} MB (all MB above the start of run_forecast)",
         "",
         "| stage | seconds | allocated at start (MB) | peak during (MB) | allocated at end (MB) |",
@@ -120,10 +128,14 @@ def main() -> None:
     ]
     for name, seconds, start, pk, end in records:
         lines.append(f"| {name} | {seconds:.2f} | {start:.0f} | {pk:.0f} | {end:.0f} |")
-    sizes = {k: getattr(result, k).memory_usage(deep=True).sum() / MB
-             for k in ("forecast", "choice", "scores", "backtest", "fallbacks")}
-    lines += ["", "result frames (MB, deep): "
-              + ", ".join(f"{k} {v:.1f}" for k, v in sizes.items())]
+    sizes = {
+        k: getattr(result, k).memory_usage(deep=True).sum() / MB
+        for k in ("forecast", "choice", "scores", "backtest", "fallbacks")
+    }
+    lines += [
+        "",
+        "result frames (MB, deep): " + ", ".join(f"{k} {v:.1f}" for k, v in sizes.items()),
+    ]
     text = "\n".join(lines)
     print(f"{args.series} series x 60, models {args.models}")
     print(text)
@@ -136,7 +148,7 @@ def main() -> None:
             [str(Path(sys.argv[0]).resolve().relative_to(HERE.parent)), *sys.argv[1:]]
         )
         section = f"""
-## Memory by stage of run_forecast — {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}
+## Memory by stage of run_forecast — {dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 Command: `{command}`
 
@@ -151,6 +163,7 @@ the panel itself was allocated before the run and is not counted.
         with open(HERE / "RESULTS.md", "a", encoding="utf-8") as fh:
             fh.write(section)
         print(f"appended to {HERE / 'RESULTS.md'}")
+
 
 if __name__ == "__main__":
     main()

@@ -177,6 +177,7 @@ def child(args: argparse.Namespace) -> None:
 
 
 def measure(pipeline: str, args: argparse.Namespace) -> dict:
+    """Run one pipeline in a child process and return its figures."""
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -207,14 +208,18 @@ def measure(pipeline: str, args: argparse.Namespace) -> dict:
     print(
         f"  {pipeline}: {out['seconds']:.1f}s, peak RSS {out['peak_mb']:.0f} MB "
         f"(+{out['pipeline_peak_mb']:.0f} MB over {out['rss_before_mb']:.0f} MB before)"
-        + (f"; traced peak {out['traced_peak_mb']:.0f} MB, kept {out['traced_kept_mb']:.0f} MB"
-           if "traced_peak_mb" in out else ""),
+        + (
+            f"; traced peak {out['traced_peak_mb']:.0f} MB, kept {out['traced_kept_mb']:.0f} MB"
+            if "traced_peak_mb" in out
+            else ""
+        ),
         flush=True,
     )
     return out
 
 
 def machine() -> str:
+    """One line describing the machine."""
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -230,16 +235,23 @@ def machine() -> str:
 
 
 def code_version() -> str:
+    """The commit, and a hash of forecast.py (it is being worked on)."""
     import hashlib
 
     root = HERE.parent
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "src"], cwd=root, capture_output=True, text=True,
+            ["git", "status", "--porcelain", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
             check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
@@ -250,20 +262,28 @@ def code_version() -> str:
 
 
 def main() -> None:
+    """Parse the options, measure both pipelines, print and record."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--series", type=int, default=30_000)
     parser.add_argument("--length", type=int, default=60)
     parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
-                        help="comma-separated snop model names (Naive is always added)")
+    parser.add_argument(
+        "--models",
+        default=",".join(DEFAULT_MODELS),
+        help="comma-separated snop model names (Naive is always added)",
+    )
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1, help="measurements per pipeline")
     parser.add_argument("--pipelines", default="raw,snop")
-    parser.add_argument("--no-record", action="store_true",
-                        help="do not append to bench/RESULTS.md")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="also trace Python-heap allocations (numpy and pandas included) "
-                        "during the pipeline; slows it, so read the seconds with care")
+    parser.add_argument(
+        "--no-record", action="store_true", help="do not append to bench/RESULTS.md"
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also trace Python-heap allocations (numpy and pandas included) "
+        "during the pipeline; slows it, so read the seconds with care",
+    )
     parser.add_argument("--child", choices=["snop", "raw"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = [m for m in args.models.split(",") if m]
@@ -275,8 +295,10 @@ def main() -> None:
         return
 
     version = code_version()
-    print(f"{args.series} series x {args.length} points; models {args.models}; "
-          f"n_jobs {args.n_jobs}", flush=True)
+    print(
+        f"{args.series} series x {args.length} points; models {args.models}; n_jobs {args.n_jobs}",
+        flush=True,
+    )
     results: dict[str, list[dict]] = {}
     for _ in range(args.repeat):
         for pipeline in args.pipelines.split(","):
@@ -296,20 +318,23 @@ def main() -> None:
             f"| {p} | {best(p, 'seconds'):.1f} | {args.series / best(p, 'seconds'):.1f} | "
             f"{best(p, 'peak_mb'):.0f} | {best(p, 'pipeline_peak_mb'):.0f} | "
             f"{best(p, 'process_seconds'):.0f} |"
-            + (f" {best(p, 'traced_peak_mb'):.0f} | {best(p, 'traced_kept_mb'):.0f} |"
-               if traced else "")
+            + (
+                f" {best(p, 'traced_peak_mb'):.0f} | {best(p, 'traced_kept_mb'):.0f} |"
+                if traced
+                else ""
+            )
         )
     ratios = ""
     if {"snop", "raw"} <= results.keys():
         ratios = (
             f"snop/raw: seconds x{best('snop', 'seconds') / best('raw', 'seconds'):.2f}, "
             f"peak RSS x{best('snop', 'peak_mb') / best('raw', 'peak_mb'):.2f}, "
-            f"peak over start x{best('snop', 'pipeline_peak_mb') / best('raw', 'pipeline_peak_mb'):.2f}"
+            "peak over start "
+            f"x{best('snop', 'pipeline_peak_mb') / best('raw', 'pipeline_peak_mb'):.2f}"
         )
         if traced:
-            ratios += (
-                f", traced peak x{best('snop', 'traced_peak_mb') / best('raw', 'traced_peak_mb'):.2f}"
-            )
+            traced_ratio = best("snop", "traced_peak_mb") / best("raw", "traced_peak_mb")
+            ratios += f", traced peak x{traced_ratio:.2f}"
     table = "\n".join(lines)
     print()
     print(table)
@@ -323,7 +348,7 @@ def main() -> None:
     )
     snop_info = results.get("snop", [{}])[0]
     section = f"""
-## Throughput — {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}
+## Throughput — {dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 Command: `{command}`
 
@@ -342,7 +367,7 @@ pipeline (data, imports and compiled numba code already loaded).
 
 {ratios}
 
-snop's candidates: {snop_info.get('candidates')}; chosen: {snop_info.get('chosen')}.
+snop's candidates: {snop_info.get("candidates")}; chosen: {snop_info.get("chosen")}.
 """
     with open(HERE / "RESULTS.md", "a", encoding="utf-8") as fh:
         if fh.tell() == 0:
