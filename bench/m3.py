@@ -34,8 +34,6 @@ import argparse
 import datetime as dt
 import itertools
 import json
-import os
-import platform
 import sys
 import time
 import warnings
@@ -60,6 +58,8 @@ from statsforecast.models import (  # noqa: E402
     SeasonalNaive,
 )
 
+from provenance import code_version  # noqa: E402
+from provenance import machine as _machine  # noqa: E402
 from snop.demand.forecast import ForecastSettings, run_forecast  # noqa: E402
 
 # frequency -> (season length, competition horizon)
@@ -372,52 +372,11 @@ def save(run: dict, out_dir: Path, tag: str) -> None:
     )
 
 
-def code_version() -> str:
-    """The commit, and a hash of forecast.py when it differs from it (it is being worked on)."""
-    import hashlib
-    import subprocess
-
-    root = HERE.parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    text = (root / "src/snop/demand/forecast.py").read_bytes()
-    digest = hashlib.sha256(text).hexdigest()[:10]
-    state = "with uncommitted changes under src/" if dirty else "clean"
-    return f"commit {head} ({state}); src/snop/demand/forecast.py sha256 {digest}"
-
-
 def machine() -> str:
-    """One line describing the machine and library versions."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    """The machine, with the statsforecast version the figures depend on."""
     import statsforecast
 
-    return (
-        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}, statsforecast {statsforecast.__version__}; "
-        "shared machine (other jobs were running)"
-    )
+    return _machine(f", statsforecast {statsforecast.__version__}")
 
 
 def main() -> None:

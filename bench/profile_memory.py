@@ -142,7 +142,7 @@ def main() -> None:
     if args.record:
         import datetime as dt
 
-        from throughput import code_version, machine
+        from provenance import code_version, machine
 
         command = "cd /work/main && .venv/bin/python " + " ".join(
             [str(Path(sys.argv[0]).resolve().relative_to(HERE.parent)), *sys.argv[1:]]

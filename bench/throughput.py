@@ -30,13 +30,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
+
+from provenance import code_version, machine
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
@@ -216,49 +217,6 @@ def measure(pipeline: str, args: argparse.Namespace) -> dict:
         flush=True,
     )
     return out
-
-
-def machine() -> str:
-    """One line describing the machine."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}; shared machine (other jobs were running)"
-    )
-
-
-def code_version() -> str:
-    """The commit, and a hash of forecast.py (it is being worked on)."""
-    import hashlib
-
-    root = HERE.parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    digest = hashlib.sha256((root / "src/snop/demand/forecast.py").read_bytes()).hexdigest()[:10]
-    state = "with uncommitted changes under src/" if dirty else "clean"
-    return f"commit {head} ({state}); src/snop/demand/forecast.py sha256 {digest}"
 
 
 def main() -> None:
