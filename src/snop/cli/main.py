@@ -12,6 +12,7 @@ from rich.table import Table
 
 from snop import __version__
 from snop.cli import demand as demand_cli
+from snop.cli import supply as supply_cli
 from snop.cli.common import STATE, DbOption, JsonOption, actor, open_db
 from snop.cli.render import console, err_console, print_issues, print_json
 from snop.errors import InvalidInput, SnopError
@@ -184,6 +185,9 @@ def status_(db: DbOption = None, as_json: JsonOption = False) -> None:
 app.add_typer(demand_cli.app, name="demand")
 app.command("forecast")(demand_cli.forecast)
 app.command("forecast-csv")(demand_cli.forecast_csv)
+app.add_typer(supply_cli.app, name="supply")
+app.command("plan")(supply_cli.plan)
+app.command("capacity")(supply_cli.capacity)
 
 
 def run() -> None:

@@ -163,6 +163,13 @@ PRODUCTS = Sheet(
             nullable=True,
             default=0.0,
         ),
+        _qty(
+            "end_backlog",
+            "Most units still owed to customers at the end of the planning horizon; "
+            "empty = no limit (0 = every order must be shipped by the end).",
+            required=False,
+            nullable=True,
+        ),
     ),
     key=("product_id",),
 )

@@ -65,7 +65,16 @@ class CheckedWorkbook:
         return [i for i in self.issues if i.severity == "warning"]
 
 
-def check_workbook(raw: Mapping[str, pd.DataFrame], known: KnownKeys) -> CheckedWorkbook:
+PLANNING_SHEETS = frozenset({"products", "resources", "routings", "inventory", "demand_plan"})
+"""Sheets that make a complete supply planning problem on their own (plus labour if used)."""
+
+
+def check_workbook(
+    raw: Mapping[str, pd.DataFrame],
+    known: KnownKeys,
+    *,
+    required: frozenset[str] | None = None,
+) -> CheckedWorkbook:
     """Parse and validate every sheet of a workbook.
 
     Parameters
@@ -75,13 +84,17 @@ def check_workbook(raw: Mapping[str, pd.DataFrame], known: KnownKeys) -> Checked
         ``_row`` (the spreadsheet row, header = 1).
     known
         Keys the database already holds.
+    required
+        Sheets that must be present; default: the contract's required sheets.
+        `PLANNING_SHEETS` checks a workbook that only states a planning problem.
 
     Returns
     -------
     CheckedWorkbook whose ``sheets`` hold the typed frames (contract columns + ``_row``) of
     the contract sheets present, and whose ``issues`` list every error and warning.
     """
-    issues = _sheet_presence_issues(raw, known)
+    needed = required if required is not None else frozenset(s.name for s in SHEETS if s.required)
+    issues = _sheet_presence_issues(raw, known, needed)
     sheets: dict[str, pd.DataFrame] = {}
     for sheet in SHEETS:
         if sheet.name in raw:
@@ -102,10 +115,12 @@ def _reading_order(issue: Issue) -> tuple[int, int]:
     return sheet, issue.row or 0
 
 
-def _sheet_presence_issues(raw: Mapping[str, pd.DataFrame], known: KnownKeys) -> list[Issue]:
+def _sheet_presence_issues(
+    raw: Mapping[str, pd.DataFrame], known: KnownKeys, required: frozenset[str]
+) -> list[Issue]:
     issues = []
     for sheet in SHEETS:
-        if not sheet.required or sheet.name in known.filled_sheets:
+        if sheet.name not in required or sheet.name in known.filled_sheets:
             continue
         if sheet.name not in raw:
             issues.append(

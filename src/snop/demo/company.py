@@ -492,6 +492,7 @@ def _products(
             "subcontract_cost": np.where(subcontracted, np.round(unit_cost * 1.3, 2), np.nan),
             "max_subcontract": np.where(subcontracted, max_sub, np.nan),
             "end_inventory": np.zeros(count),
+            "end_backlog": np.full(count, np.nan),
         }
     )
 

@@ -57,15 +57,24 @@ class ImportReport:
         }
 
 
-def import_workbook(db: Database, path: Path, *, actor: str, dry_run: bool = False) -> ImportReport:
+def import_workbook(
+    db: Database,
+    path: Path,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    required: frozenset[str] | None = None,
+) -> ImportReport:
     """Import an .xlsx workbook or a folder of .csv files into the database.
 
     Every sheet is checked first; any error raises ``InvalidInput`` listing them all, and
     the database is left exactly as it was. Otherwise all sheets are upserted by key in one
     transaction with its audit event. ``dry_run`` validates and counts, then rolls back.
+    ``required`` names the sheets that must be there (default: the contract's required
+    sheets; `snop.contract.validate.PLANNING_SHEETS` for a planning problem on its own).
     """
     raw = read_workbook(path)
-    return import_raw(db, raw, source=str(path), actor=actor, dry_run=dry_run)
+    return import_raw(db, raw, source=str(path), actor=actor, dry_run=dry_run, required=required)
 
 
 def import_frames(
@@ -115,6 +124,7 @@ def import_raw(
     force: bool = False,
     is_demo: bool = False,
     settings: dict[str, str] | None = None,
+    required: frozenset[str] | None = None,
 ) -> ImportReport:
     """Validate and write raw sheets; the shared path of every import."""
     with db.sessions() as s:
@@ -127,7 +137,7 @@ def import_raw(
             for key, value in (settings or {}).items():
                 s.merge(Setting(key=key, value=value))
             known = KnownKeys() if replace else store_frames.read_known_keys(s)
-            checked = check_workbook(raw.sheets, known)
+            checked = check_workbook(raw.sheets, known, required=required)
             issues = raw.issues + checked.issues
             if any(i.severity == "error" for i in issues):
                 raise InvalidInput(issues)

@@ -24,8 +24,22 @@ from snop.store.tables.master import (
     Segment,
     StrategyTarget,
 )
+from snop.store.tables.supply import (
+    PlanCost,
+    PlanLate,
+    PlanProduct,
+    PlanResource,
+    PlanSegment,
+    PlanVersion,
+)
 
 __all__ = [
+    "PlanCost",
+    "PlanLate",
+    "PlanProduct",
+    "PlanResource",
+    "PlanSegment",
+    "PlanVersion",
     "AuditEvent",
     "Base",
     "Customer",

@@ -56,6 +56,7 @@ class Product(Versioned, Base):
     subcontract_cost: Mapped[float | None] = mapped_column(Float)
     max_subcontract: Mapped[float | None] = mapped_column(Float)
     end_inventory: Mapped[float] = mapped_column(Float, default=0.0)
+    end_backlog: Mapped[float | None] = mapped_column(Float)
 
 
 class Resource(Versioned, Base):

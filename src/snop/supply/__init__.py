@@ -1,0 +1,1 @@
+"""Supply review: inventory policy, rough-cut capacity and the supply plan."""

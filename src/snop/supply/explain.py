@@ -1,0 +1,486 @@
+"""A plan that explains itself: bottlenecks and their worth, cost drivers, why demand is late.
+
+Everything here reads the solved plan's frames (and the dual values already in them) and
+writes sentences a supply planner reads, plus the tables behind them so every sentence
+can be checked against the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from snop.supply.problem import SupplyProblem
+
+if TYPE_CHECKING:
+    from snop.supply.model import SupplyLp
+    from snop.supply.solve import LpSolution, SolveStatus
+
+_TOL = 1e-6
+_LATE_TOL = 0.5
+"""Backlog under half a unit is rounding, not a late order."""
+MAX_SENTENCES_PER_TOPIC = 8
+
+CAUSES = ("lead_time", "frozen_fence", "capacity", "cost")
+"""Why demand is late, most binding first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """What a planner needs to trust the plan: sentences and the tables behind them.
+
+    bottlenecks: resource_id, name, site, first, last, months, worth_per_hour (max dual
+        value in the run), overtime_hours.
+    late: product_id, family, segment, period, backlog, cause, detail - every product,
+        segment and month with demand still owed at its end, and why.
+    """
+
+    sentences: list[str]
+    bottlenecks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    late: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reasons: list[str] = field(default_factory=list)
+    """For a plan that could not be made: the promises that cannot be kept."""
+
+    @classmethod
+    def failure(cls, status: SolveStatus, time_limit: float) -> Explanation:
+        """A solve that ended without a plan for a reason other than infeasibility."""
+        if str(status) == "time_limit":
+            text = (
+                f"The optimiser hit its time limit of {time_limit:.0f} s before finding the "
+                "best plan; give it more time or use the interior-point solver."
+            )
+        else:
+            text = f"The optimiser stopped without a plan ({status}); this is a bug to report."
+        return cls(sentences=[text], reasons=[text])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON."""
+        return {
+            "sentences": self.sentences,
+            "reasons": self.reasons,
+            "bottlenecks": _records(self.bottlenecks),
+            "late": _records(self.late),
+        }
+
+
+def explain(
+    problem: SupplyProblem,
+    frames: dict[str, pd.DataFrame],
+    costs: pd.DataFrame,
+    *,
+    currency: str = "$",
+) -> Explanation:
+    """Explain a solved plan: what binds, what it is worth, what it costs, who waits and why."""
+    money = _Money(currency)
+    bottlenecks = find_bottlenecks(frames["resources"])
+    late = late_demand(problem, frames)
+    sentences = [
+        *_cost_sentences(problem, costs, money),
+        *_bottleneck_sentences(bottlenecks, money),
+        *_overtime_sentences(frames["resources"], bottlenecks),
+        *_backlog_sentences(late, problem),
+        *_service_sentences(frames["segments"], problem),
+        *_safety_stock_sentences(frames["products"]),
+        *_subcontract_sentences(frames["products"]),
+    ]
+    return Explanation(sentences=sentences, bottlenecks=bottlenecks, late=late)
+
+
+class _Money:
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+
+    def __call__(self, amount: float) -> str:
+        if abs(amount) >= 10_000:
+            return f"{self.currency}{amount:,.0f}"
+        return f"{self.currency}{amount:,.2f}".replace(".00", "")
+
+
+def _units(quantity: float) -> str:
+    return f"{quantity:,.0f}"
+
+
+def _span(first: str, last: str) -> str:
+    return f"in {first}" if first == last else f"from {first} to {last}"
+
+
+def find_bottlenecks(resources: pd.DataFrame) -> pd.DataFrame:
+    """Runs of consecutive months in which a resource is full (regular + overtime used up)."""
+    columns = [
+        "resource_id",
+        "name",
+        "site",
+        "first",
+        "last",
+        "months",
+        "worth_per_hour",
+        "overtime_hours",
+    ]
+    full = resources[resources["full"]].copy()
+    if full.empty:
+        return pd.DataFrame(columns=columns)
+    order = {p: i for i, p in enumerate(sorted(resources["period"].unique()))}
+    full["t"] = full["period"].map(order)
+    full = full.sort_values(["resource_id", "t"])
+    breaks = (full["t"].diff() != 1) | (full["resource_id"] != full["resource_id"].shift())
+    full["run"] = breaks.cumsum()
+    runs = full.groupby("run").agg(
+        resource_id=("resource_id", "first"),
+        name=("name", "first"),
+        site=("site", "first"),
+        first=("period", "first"),
+        last=("period", "last"),
+        months=("period", "size"),
+        worth_per_hour=("shadow_price", "max"),
+        overtime_hours=("overtime", "sum"),
+    )
+    return runs.sort_values("worth_per_hour", ascending=False).reset_index(drop=True)[columns]
+
+
+def late_demand(problem: SupplyProblem, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every product, segment and month ending with demand owed, and the cause.
+
+    Causes, the first that applies: ``lead_time`` (nothing started inside the horizon
+    can arrive yet), ``frozen_fence`` (every month whose production could arrive in time
+    is frozen), ``capacity`` (a resource on the routing was full in a month whose
+    production could have arrived in time), ``cost`` (capacity was there, but being late
+    cost less than overtime, subcontracting or building ahead).
+    """
+    segments = frames["segments"]
+    late = segments[segments["backlog"] > _LATE_TOL].copy()
+    columns = ["product_id", "family", "segment", "period", "backlog", "cause", "detail"]
+    if late.empty:
+        return pd.DataFrame(columns=columns)
+    order = {p: i for i, p in enumerate(problem.periods)}
+    products = problem.products.set_index("product_id")
+    late["t"] = late["period"].map(order)
+    late["lead_time"] = products["lead_time"].reindex(late["product_id"]).to_numpy()
+    late["latest_start"] = late["t"] - late["lead_time"]
+    frozen = [order[p] for p in problem.frozen_periods]
+    last_frozen = max(frozen) if frozen else -1
+    late["cause"] = "cost"
+    full = _full_on_routing(problem, frames["resources"], late)
+    late = late.merge(full, on=["product_id", "t"], how="left")
+    late.loc[late["full_resources"].notna(), "cause"] = "capacity"
+    late.loc[(late["latest_start"] >= 0) & (late["latest_start"] <= last_frozen), "cause"] = (
+        "frozen_fence"
+    )
+    late.loc[late["latest_start"] < 0, "cause"] = "lead_time"
+    late["detail"] = _details(late, problem, frames)
+    return late[columns].reset_index(drop=True)
+
+
+def _full_on_routing(
+    problem: SupplyProblem, resources: pd.DataFrame, late: pd.DataFrame
+) -> pd.DataFrame:
+    """For each late (product, month): the routing resources full when it could be made."""
+    order = {p: i for i, p in enumerate(problem.periods)}
+    full = resources.loc[resources["full"], ["resource_id", "period"]].copy()
+    cells = late[["product_id", "t", "latest_start"]].drop_duplicates()
+    if full.empty or cells.empty:
+        return pd.DataFrame(columns=["product_id", "t", "full_resources"])
+    full["full_t"] = full["period"].map(order)
+    hits = cells.merge(problem.routings[["product_id", "resource_id"]], on="product_id").merge(
+        full, on="resource_id"
+    )
+    hits = hits[(hits["full_t"] <= hits["latest_start"]) & (hits["latest_start"] >= 0)]
+    if hits.empty:
+        return pd.DataFrame(columns=["product_id", "t", "full_resources"])
+    spans = hits.groupby(["product_id", "t", "resource_id"]).agg(
+        first=("period", "min"), last=("period", "max")
+    )
+    spans = spans.reset_index()
+    spans["text"] = spans["resource_id"] + " (full " + _span_series(spans) + ")"
+    listed = spans.groupby(["product_id", "t"])["text"].agg(", ".join)
+    return listed.rename("full_resources").reset_index()
+
+
+def _span_series(frame: pd.DataFrame) -> pd.Series:
+    same = frame["first"] == frame["last"]
+    return pd.Series(
+        np.where(same, "in " + frame["first"], frame["first"] + " to " + frame["last"]),
+        index=frame.index,
+    )
+
+
+def _details(
+    late: pd.DataFrame, problem: SupplyProblem, frames: dict[str, pd.DataFrame]
+) -> pd.Series:
+    products = problem.products.set_index("product_id")
+    first = problem.periods[0]
+    subcontract = frames["products"].set_index(["product_id", "period"])["subcontract"]
+    served = frames["segments"]
+    priority = problem.segments.set_index("segment")["priority"]
+    texts = []
+    for row in late.itertuples(index=False):
+        product = products.loc[row.product_id]
+        if row.cause == "lead_time":
+            text = (
+                f"lead time of {int(row.lead_time)} month(s): production started in {first} "
+                f"arrives after {row.period}, so only stock on hand could ship"
+            )
+        elif row.cause == "frozen_fence":
+            text = (
+                "every month whose production could arrive in time is inside the frozen "
+                "fence, where production stays as published"
+            )
+        elif row.cause == "capacity":
+            text = f"resources ran out: {row.full_resources}"
+        else:
+            text = "capacity was free, but being late cost less than overtime or building ahead"
+        text += _subcontract_note(product, subcontract.get((row.product_id, row.period), 0.0))
+        text += _priority_note(served, priority, row)
+        texts.append(text)
+    return pd.Series(texts, index=late.index, dtype=object)
+
+
+def _subcontract_note(product: pd.Series, bought: float) -> str:
+    if pd.isna(product["subcontract_cost"]):
+        return "; no subcontractor is set up"
+    limit = product["max_subcontract"]
+    if pd.notna(limit) and bought >= limit - _TOL:
+        return f"; the subcontractor is at its limit of {_units(limit)} a month"
+    return ""
+
+
+def _priority_note(served: pd.DataFrame, priority: pd.Series, row: Any) -> str:
+    others = served[
+        (served["product_id"] == row.product_id)
+        & (served["period"] == row.period)
+        & (served["segment"] != row.segment)
+        & (served["backlog"] <= _LATE_TOL)
+        & (served["demand"] > 0)
+    ]
+    first = others[others["segment"].map(priority) < priority.get(row.segment, np.inf)]
+    if first.empty:
+        return ""
+    return f"; {', '.join(first['segment'])} (higher priority) served in full first"
+
+
+def _cost_sentences(problem: SupplyProblem, costs: pd.DataFrame, money: _Money) -> list[str]:
+    real = costs[costs["component"] != "strategy_penalty"]
+    totals = real.groupby("component")["amount"].sum().sort_values(ascending=False)
+    total = float(totals.sum())
+    if total <= 0:
+        return ["The plan costs nothing: there is no demand to serve."]
+    parts = [
+        f"{name.replace('_', ' ')} {money(value)} ({value / total:.0%})"
+        for name, value in totals.items()
+        if value > 0.005 * total
+    ]
+    span = _span(problem.periods[0], problem.periods[-1])
+    return [f"The plan costs {money(total)} {span}: {'; '.join(parts)}."]
+
+
+def _bottleneck_sentences(bottlenecks: pd.DataFrame, money: _Money) -> list[str]:
+    if bottlenecks.empty:
+        return ["No resource is full in any month: capacity does not limit this plan."]
+    sentences = []
+    for row in bottlenecks.head(MAX_SENTENCES_PER_TOPIC).itertuples(index=False):
+        worth = (
+            f"one more hour there is worth {money(row.worth_per_hour)}"
+            if row.worth_per_hour > _TOL
+            else "one more hour there would not lower the cost"
+        )
+        sentences.append(
+            f"{row.name} ({row.resource_id}) at {row.site} is full {_span(row.first, row.last)}; "
+            f"{worth}."
+        )
+    if len(bottlenecks) > MAX_SENTENCES_PER_TOPIC:
+        sentences.append(
+            f"... and {len(bottlenecks) - MAX_SENTENCES_PER_TOPIC} more full stretches "
+            "(see the bottleneck table)."
+        )
+    return sentences
+
+
+def _overtime_sentences(resources: pd.DataFrame, bottlenecks: pd.DataFrame) -> list[str]:
+    used = resources[(resources["overtime"] > 0.5) & ~resources["full"]]
+    if used.empty:
+        return []
+    by = used.groupby(["resource_id", "name"]).agg(
+        hours=("overtime", "sum"), first=("period", "min"), last=("period", "max")
+    )
+    sentences = []
+    for (resource_id, name), row in (
+        by.sort_values("hours", ascending=False).head(MAX_SENTENCES_PER_TOPIC).iterrows()
+    ):
+        sentences.append(
+            f"{name} ({resource_id}) works {_units(row['hours'])} overtime hours "
+            f"{_span(row['first'], row['last'])} without being full."
+        )
+    return sentences
+
+
+def _backlog_sentences(late: pd.DataFrame, problem: SupplyProblem) -> list[str]:
+    if late.empty:
+        return ["Every segment's demand is shipped on time."]
+    grouped = late.groupby(["family", "segment", "period"]).agg(
+        backlog=("backlog", "sum"), cause=("cause", lambda c: c.value_counts().index[0])
+    )
+    grouped = grouped.reset_index().sort_values("backlog", ascending=False)
+    words = {
+        "lead_time": "lead time",
+        "frozen_fence": "the frozen fence",
+        "capacity": "capacity",
+        "cost": "cost",
+    }
+    sentences = []
+    for row in grouped.head(MAX_SENTENCES_PER_TOPIC).itertuples(index=False):
+        sentences.append(
+            f"{_units(row.backlog)} units of {row.family} are owed to {row.segment} at the end "
+            f"of {row.period} (cause: {words[row.cause]})."
+        )
+    if len(grouped) > MAX_SENTENCES_PER_TOPIC:
+        sentences.append(
+            f"... and {len(grouped) - MAX_SENTENCES_PER_TOPIC} more family-segment-months "
+            "with backlog (see the late-demand table)."
+        )
+    return sentences
+
+
+def planned_service(segments: pd.DataFrame) -> pd.DataFrame:
+    """Share of each segment's demand shipped in its own month (a plan's fill rate)."""
+    frame = segments.sort_values(["product_id", "segment", "period"]).copy()
+    before = frame.groupby(["product_id", "segment"])["backlog"].shift(1).fillna(0.0)
+    opening = frame["shipped"] + frame["backlog"] - frame["demand"]  # owed before the month
+    before = np.maximum(before, opening.clip(lower=0.0))
+    frame["on_time"] = np.clip(frame["shipped"] - before, 0.0, frame["demand"])
+    sums = frame.groupby("segment")[["demand", "on_time"]].sum()
+    sums["fill_rate"] = np.where(sums["demand"] > 0, sums["on_time"] / sums["demand"], 1.0)
+    return sums.reset_index()
+
+
+def _service_sentences(segments: pd.DataFrame, problem: SupplyProblem) -> list[str]:
+    service = planned_service(segments)
+    if service.empty:
+        return []
+    info = problem.segments.set_index("segment")
+    sentences = []
+    for row in service.itertuples(index=False):
+        target = info["service_target"].get(row.segment) if "service_target" in info else None
+        goal = "" if target is None or pd.isna(target) else f" against a target of {target:.1%}"
+        priority = info["priority"].get(row.segment)
+        sentences.append(
+            f"{row.segment} (priority {priority}) gets {row.fill_rate:.1%} of its demand "
+            f"on time{goal}."
+        )
+    return sentences
+
+
+def _safety_stock_sentences(products: pd.DataFrame) -> list[str]:
+    target = products["safety_stock"] > 0
+    if not target.any():
+        return []
+    below = products[target & (products["below_safety_stock"] > 0.5)]
+    if below.empty:
+        return ["Safety stock is kept in full in every month."]
+    months = below.groupby("period")["below_safety_stock"].sum().sort_values(ascending=False)
+    worst = ", ".join(months.head(3).index)
+    return [
+        f"{below['product_id'].nunique()} products dip below safety stock in {len(below)} "
+        f"product-months, {_units(below['below_safety_stock'].sum())} units in all; most in "
+        f"{worst}."
+    ]
+
+
+def _subcontract_sentences(products: pd.DataFrame) -> list[str]:
+    bought = products[products["subcontract"] > 0.5]
+    if bought.empty:
+        return []
+    return [
+        f"{_units(bought['subcontract'].sum())} units of {bought['product_id'].nunique()} "
+        f"products are bought from subcontractors {_span(bought['period'].min(), bought['period'].max())}."
+    ]
+
+
+def diagnose_infeasible(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> Explanation:
+    """Name the promises that cannot all be kept, from the elastic model's slack."""
+    if not solution.ok:
+        text = (
+            "No plan exists, and the diagnosis could not run "
+            f"({solution.status}); check the end targets and the frozen fence."
+        )
+        return Explanation(sentences=[text], reasons=[text])
+    reasons = [
+        *_end_reasons(problem, lp, solution),
+        *_fence_reasons(problem, lp, solution),
+    ]
+    if not reasons:
+        reasons = ["No plan exists, but no single promise explains it; this is a bug to report."]
+    head = "No plan can keep every promise; the smallest set that must give way:"
+    return Explanation(sentences=[head, *reasons], reasons=reasons)
+
+
+def _slack(lp: SupplyLp, solution: LpSolution, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    block = lp.columns.get(name)
+    if block is None:
+        return pd.DataFrame(), np.zeros(0)
+    values = solution.col_value[block.slice]
+    hit = values > _LATE_TOL
+    return block.keys[hit].reset_index(drop=True), values[hit]
+
+
+def _end_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> list[str]:
+    products = problem.products.reset_index(drop=True)
+    last = problem.periods[-1]
+    reasons = []
+    keys, gap = _slack(lp, solution, "end_inventory_gap")
+    for p, short in zip(keys.get("p", []), gap, strict=True):
+        row = products.iloc[int(p)]
+        reasons.append(
+            f"{row['product_id']} cannot end {last} with the {_units(row['end_inventory'])} "
+            f"units its end_inventory asks for: at most {_units(row['end_inventory'] - short)} "
+            "can be on hand. Lower end_inventory, or add capacity or subcontracting."
+        )
+    keys, gap = _slack(lp, solution, "end_backlog_gap")
+    for p, over in zip(keys.get("p", []), gap, strict=True):
+        row = products.iloc[int(p)]
+        reasons.append(
+            f"{row['product_id']} would still owe {_units(row['end_backlog'] + over)} units at "
+            f"the end of {last}, over its end_backlog limit of {_units(row['end_backlog'])}: "
+            "the resources cannot make its demand in time."
+        )
+    return reasons
+
+
+def _fence_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> list[str]:
+    products = problem.products.reset_index(drop=True)
+    reasons = []
+    rows = lp.rows.get("fence")
+    if rows is None:
+        return reasons
+    published = lp.row_lower[rows.slice]
+    for name, word in (("fence_under", "less"), ("fence_over", "more")):
+        block = lp.columns[name]
+        values = solution.col_value[block.slice]
+        for i in np.flatnonzero(values > _LATE_TOL):
+            key = block.keys.iloc[i]
+            product = products.iloc[int(key["p"])]["product_id"]
+            period = problem.periods[int(key["t"])]
+            if word == "less":
+                why = "the resources cannot make it (capacity changed since publishing)"
+            else:
+                why = "the end-of-horizon targets need more than was published"
+            reasons.append(
+                f"Inside the frozen fence, {product}'s published production of "
+                f"{_units(published[i])} in {period} cannot be kept: {_units(values[i])} "
+                f"{word} is needed, because {why}."
+            )
+    return reasons
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    if frame.empty:
+        return []
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): _plain(v) for k, v in r.items()} for r in clean.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

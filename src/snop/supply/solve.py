@@ -1,0 +1,97 @@
+"""Hand a `SupplyLp` to HiGHS in a few vector calls and map its outcome to our own terms."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+import highspy
+import numpy as np
+
+from snop.supply.model import SupplyLp
+
+LARGE_MODEL_COLUMNS = 50_000
+"""Above this many columns interior point beats simplex here (bench/supply_lp.py)."""
+
+
+class SolveStatus(StrEnum):
+    """What became of a solve, in words the rest of snop uses (never HiGHS's enums)."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    TIME_LIMIT = "time_limit"
+    UNKNOWN = "unknown"
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: SolveStatus.OPTIMAL,
+    highspy.HighsModelStatus.kInfeasible: SolveStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kUnbounded: SolveStatus.UNBOUNDED,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: SolveStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kTimeLimit: SolveStatus.TIME_LIMIT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LpSolution:
+    """Primal values, duals and timings of one solve."""
+
+    status: SolveStatus
+    objective: float
+    col_value: np.ndarray
+    row_dual: np.ndarray
+    solver: str
+    seconds: float
+    iterations: int
+
+    @property
+    def ok(self) -> bool:
+        """True when the values are an optimal plan."""
+        return self.status is SolveStatus.OPTIMAL
+
+
+def choose_solver(lp: SupplyLp, requested: str = "choose") -> str:
+    """Simplex for small plans (exact duals, fast), interior point for large ones."""
+    if requested != "choose":
+        return requested
+    return "ipm" if lp.shape[1] > LARGE_MODEL_COLUMNS else "simplex"
+
+
+def solve_lp(lp: SupplyLp, *, solver: str = "choose", time_limit: float = 600.0) -> LpSolution:
+    """Solve the LP with HiGHS; the result always carries a status, never an exception."""
+    chosen = choose_solver(lp, solver)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("solver", chosen)
+    highs.setOptionValue("time_limit", float(time_limit))
+    n_rows, n_cols = lp.shape
+    started = time.perf_counter()
+    highs.addVars(n_cols, lp.col_lower, lp.col_upper)
+    highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), lp.cost)
+    matrix = lp.matrix
+    highs.addRows(
+        n_rows,
+        lp.row_lower,
+        lp.row_upper,
+        matrix.nnz,
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data,
+    )
+    highs.run()
+    seconds = time.perf_counter() - started
+    status = _STATUS.get(highs.getModelStatus(), SolveStatus.UNKNOWN)
+    info = highs.getInfo()
+    iterations = int(
+        info.simplex_iteration_count + info.ipm_iteration_count + info.pdlp_iteration_count
+    )
+    if status is SolveStatus.OPTIMAL:
+        solution = highs.getSolution()
+        values = np.asarray(solution.col_value)
+        duals = np.asarray(solution.row_dual)
+        objective = float(highs.getInfo().objective_function_value)
+    else:
+        values, duals, objective = np.zeros(n_cols), np.zeros(n_rows), float("nan")
+    return LpSolution(status, objective, values, duals, chosen, seconds, iterations)
