@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from snop.errors import Issue, Severity
@@ -96,3 +99,19 @@ def _is_missing(value: object) -> bool:
         return bool(pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return False
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: numpy scalars become Python ones, NaN and inf become None."""
+    return [
+        {str(key): _json_value(value) for key, value in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return None if _is_missing(value) else value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 import pandas as pd
 import typer
@@ -11,6 +11,7 @@ from rich.table import Table
 
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
 from snop.cli.render import console, err_console, print_json
+from snop.frames import records
 from snop.services import supply as supply_service
 from snop.supply.problem import Strategy
 
@@ -218,7 +219,7 @@ def show(
         stored, level=cast(Literal["total", "family", "product"], level), key=key
     )
     if as_json:
-        print_json({"version": stored.version["id"], "rows": _rows(grid)})
+        print_json({"version": stored.version["id"], "rows": records(grid)})
         return
     for name, rows in grid.groupby("key", sort=False):
         print_frame(
@@ -234,7 +235,7 @@ def late(version: VersionOption = None, db: DbOption = None, as_json: JsonOption
     stored = supply_service.stored_plan(open_db(db), version_id=version)
     frame = stored.tables["late"].sort_values(["period", "product_id", "segment"])
     if as_json:
-        print_json({"version": stored.version["id"], "late": _rows(frame)})
+        print_json({"version": stored.version["id"], "late": records(frame)})
         return
     if frame.empty:
         console.print(f"Plan version {stored.version['id']}: every order ships on time.")
@@ -250,7 +251,7 @@ def resources(
     stored = supply_service.stored_plan(open_db(db), version_id=version)
     frame = stored.tables["resources"]
     if as_json:
-        print_json({"version": stored.version["id"], "resources": _rows(frame)})
+        print_json({"version": stored.version["id"], "resources": records(frame)})
         return
     columns = [
         "resource_id",
@@ -297,7 +298,7 @@ def safety_stock(
         "below_safety_stock",
     ]
     if as_json:
-        print_json({"version": stored.version["id"], "rows": _rows(frame[columns])})
+        print_json({"version": stored.version["id"], "rows": records(frame[columns])})
         return
     if product is None:
         frame = frame.groupby("product_id", as_index=False).agg(
@@ -321,11 +322,6 @@ def versions(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Every plan version, newest first."""
     frame = supply_service.plan_versions(open_db(db))
     if as_json:
-        print_json({"versions": _rows(frame)})
+        print_json({"versions": records(frame)})
         return
     print_frame(frame.drop(columns=["published_at"]), title="Plan versions", integers=True)
-
-
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [{str(k): v for k, v in r.items()} for r in clean.to_dict("records")]

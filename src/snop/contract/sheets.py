@@ -358,6 +358,19 @@ INVENTORY = Sheet(
     key=("product_id",),
 )
 
+RECEIPTS = Sheet(
+    "receipts",
+    "Optional: production or purchases already started that arrive in a given month "
+    "(scheduled receipts), so the first months of a product with a lead time are not empty.",
+    (
+        _id("product_id", "The product (from the products sheet).", references="products"),
+        Column("period", Kind.PERIOD, "Month the units become available (YYYY-MM)."),
+        _qty("quantity", "Units arriving that month."),
+    ),
+    key=("product_id", "period"),
+    required=False,
+)
+
 TARGET_SCOPE_ALL = "all"
 KNOWN_METRICS = {
     "revenue": "Revenue in the period (money).",
@@ -463,6 +476,7 @@ SHEETS: tuple[Sheet, ...] = (
     ROUTINGS,
     DEMAND_HISTORY,
     INVENTORY,
+    RECEIPTS,
     TARGETS,
     EVENTS,
     DEMAND_PLAN,

@@ -313,6 +313,7 @@ def build_demo_company(*, last_history_month: str, seed: int = 42) -> dict[str, 
         "routings": _routings(),
         "demand_history": history,
         "inventory": _inventory(rng, plan_expected[:, 0]),
+        "receipts": _receipts(calendar, plan_expected),
         "targets": _targets(calendar, products, plan_expected),
         "events": _events(calendar),
     }
@@ -599,6 +600,17 @@ def _inventory(rng: np.random.Generator, next_month: FloatArray) -> pd.DataFrame
             "backlog": backlog,
         }
     )
+
+
+def _receipts(calendar: _Calendar, plan_expected: FloatArray) -> pd.DataFrame:
+    """Production started last cycle: 80% of expected demand in each lead-time month."""
+    rows = []
+    for index, spec in enumerate(_CATALOGUE):
+        for month in range(_LEAD_TIME[spec.family]):
+            quantity = float(np.rint(0.8 * plan_expected[index, month]))
+            if quantity > 0:
+                rows.append((spec.product_id, calendar.plan[month], quantity))
+    return pd.DataFrame(rows, columns=["product_id", "period", "quantity"])
 
 
 # --- strategy and market intelligence ------------------------------------------------------

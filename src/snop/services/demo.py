@@ -11,7 +11,7 @@ from snop.demand.forecast import ForecastSettings
 from snop.demo.company import DEMO_NAME, build_demo_company
 from snop.errors import InvalidInput, Issue
 from snop.frames import PERIOD_PATTERN, shift_period
-from snop.services import demand, imports
+from snop.services import demand, imports, supply
 from snop.services.database import Database
 from snop.services.status import COMPANY_NAME
 
@@ -38,6 +38,7 @@ class DemoSummary:
     target_periods: list[str]
     import_id: int | None
     forecast: dict[str, Any] | None = None
+    supply: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -52,6 +53,7 @@ class DemoSummary:
             "target_periods": self.target_periods,
             "import_id": self.import_id,
             "forecast": self.forecast,
+            "supply": self.supply,
         }
 
     def _forecast_lines(self) -> list[str]:
@@ -67,6 +69,16 @@ class DemoSummary:
             f"  {REPLAY_MONTHS} earlier forecasts replayed and 2 sales overrides entered, "
             "so accuracy and forecast value added can be measured",
         ]
+
+    def _supply_lines(self) -> list[str]:
+        if not self.supply:
+            return []
+        p = self.supply
+        lines = [
+            f"  supply plan version {p['version']} ({p['strategy']} strategy, {p['status']}): "
+            f"cost {p['total_cost']:,.0f}"
+        ]
+        return lines + [f"    {sentence}" for sentence in p["headlines"]]
 
     def render(self, database: str) -> str:
         """The summary a new user reads after ``snop demo``."""
@@ -85,6 +97,7 @@ class DemoSummary:
                 f"  {c['targets']} strategy targets for {_span(self.target_periods)}, "
                 f"{c['events']} market events, {c['capacity']} capacity overrides",
                 *self._forecast_lines(),
+                *self._supply_lines(),
                 "",
                 "[bold]Next:[/]",
                 *_aligned(NEXT_STEPS),
@@ -96,6 +109,10 @@ NEXT_STEPS = [
     ("snop demand show", "forecast by family, next to the actuals"),
     ("snop demand profile", "ABC/XYZ and demand classes of every product"),
     ("snop demand accuracy", "how good past forecasts were, and who added value"),
+    ("snop capacity", "rough-cut check: the load of demand on every resource"),
+    ("snop plan", "plan supply again (--strategy level|chase) and read why"),
+    ("snop supply show", "the supply plan by family: production, stock, backlog"),
+    ("snop supply late", "every late order and its cause"),
     ("snop status", "what the database holds"),
     ("snop export demo.xlsx", "the demo as a workbook, to copy"),
     ("snop template my-data.xlsx", "an empty workbook, every column explained"),
@@ -158,6 +175,7 @@ def build_demo(
         settings={COMPANY_NAME: DEMO_NAME},
     )
     forecast_summary = _plan(db, actor, last_history_month, say) if forecast else None
+    supply_summary = _supply(db, actor, say) if forecast else None
     history = sheets["demand_history"]["period"]
     targets = sheets["targets"]
     return DemoSummary(
@@ -171,6 +189,7 @@ def build_demo(
         target_periods=sorted(targets["period"].unique()),
         import_id=report.import_id,
         forecast=None if forecast_summary is None else forecast_summary.to_dict(),
+        supply=supply_summary,
     )
 
 
@@ -247,3 +266,15 @@ def _plan(
         )
     say("forecasting the coming months")
     return demand.run_forecast(db, actor=actor, settings=ForecastSettings(n_jobs=-1), progress=say)
+
+
+DEMO_HEADLINES = 4
+"""Sentences of the plan's explanation shown in the demo summary."""
+
+
+def _supply(db: Database, actor: str, say: Callable[[str], None]) -> dict[str, Any]:
+    say("planning supply")
+    run = supply.run_plan(db, actor=actor)
+    data = run.to_dict(detail=False)
+    data["headlines"] = run.plan.explanation.sentences[:DEMO_HEADLINES]
+    return data

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from snop.contract.validate import PLANNING_SHEETS
 from snop.demand.plan import CONSENSUS
 from snop.errors import InvalidInput, Issue, NotFound
-from snop.frames import period_range
+from snop.frames import period_range, records
 from snop.services import audit
 from snop.services.database import Database, open_database
 from snop.services.imports import import_workbook
@@ -86,10 +86,10 @@ class PlanRun:
             "solver": plan.stats.to_dict(),
         }
         if detail:
-            data["products"] = _records(plan.products)
-            data["segments"] = _records(plan.segments)
-            data["resources"] = _records(plan.resources)
-            data["workforce"] = _records(plan.workforce)
+            data["products"] = records(plan.products)
+            data["segments"] = records(plan.segments)
+            data["resources"] = records(plan.resources)
+            data["workforce"] = records(plan.workforce)
         return data
 
 
@@ -119,9 +119,8 @@ def load_inputs(
     demand, source, forecast_id = _demand(s, sheets["demand_plan"])
     periods = period_range(demand["period"].min(), demand["period"].max())
     safety, by_product = _safety_stocks(s, forecast_id, demand, sheets, measure, notes)
-    targets = policy.inventory_targets(
-        by_product, demand.groupby(["product_id", "period"], as_index=False)["quantity"].sum()
-    )
+    monthly = demand.groupby(["product_id", "period"])["quantity"].sum().reset_index()
+    targets = policy.inventory_targets(by_product, monthly)
     fence = _fence(s, periods, frozen, notes)
     problem = SupplyProblem(
         periods=periods,
@@ -267,7 +266,7 @@ def run_plan(
                 "sentences": plan.explanation.sentences,
                 "reasons": plan.explanation.reasons,
                 "notes": inputs.notes,
-                "bottlenecks": _records(plan.explanation.bottlenecks),
+                "bottlenecks": records(plan.explanation.bottlenecks),
             },
             stats=plan.stats.to_dict(),
             settings={"solver": solver},
@@ -395,20 +394,3 @@ def plan_grid(
     ]
     grid = frame.groupby(["key", "period"], as_index=False)[measures].sum()
     return grid.sort_values(["key", "period"]).reset_index(drop=True)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    if frame.empty:
-        return []
-    clean = frame.astype(object).where(frame.notna(), None)
-    out = []
-    for record in clean.to_dict("records"):
-        row = {}
-        for k, v in record.items():
-            if isinstance(v, np.generic):
-                v = v.item()
-            if isinstance(v, float) and not np.isfinite(v):
-                v = None
-            row[str(k)] = v
-        out.append(row)
-    return out

@@ -30,6 +30,7 @@ from snop.store.tables import (
     ResourceCapacity,
     ResourceLabour,
     Routing,
+    ScheduledReceipt,
     Segment,
     StrategyTarget,
 )
@@ -44,6 +45,7 @@ SHEET_TABLES: dict[str, type[Base]] = {
     "routings": Routing,
     "demand_history": DemandHistory,
     "inventory": InventoryPosition,
+    "receipts": ScheduledReceipt,
     "targets": StrategyTarget,
     "events": MarketEvent,
     "demand_plan": DemandPlanLine,
@@ -62,6 +64,7 @@ WRITE_ORDER = (
     "routings",
     "demand_history",
     "inventory",
+    "receipts",
     "targets",
     "events",
     "demand_plan",

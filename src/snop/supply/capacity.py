@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from snop.frames import records
 from snop.supply.problem import SupplyProblem, prepare
 
 _TOL = 1e-6
@@ -42,8 +43,8 @@ class RoughCut:
         """Plain values for JSON."""
         return {
             "sentences": self.sentences,
-            "load": _records(self.load),
-            "too_late": _records(self.too_late),
+            "load": records(self.load),
+            "too_late": records(self.too_late),
         }
 
 
@@ -75,7 +76,7 @@ def rough_cut(problem: SupplyProblem) -> RoughCut:
 
 
 def net_requirements(problem: SupplyProblem) -> pd.DataFrame:
-    """Production each product needs per month: demand + opening backlog + safety stock - stock.
+    """Production each product needs per month: demand + backlog + safety stock - stock - receipts.
 
     Lot for lot: the cumulative requirement is max(0, cumulative demand + backlog + safety
     stock - on hand), never decreasing; the monthly requirement is its increase.
@@ -104,6 +105,7 @@ def net_requirements(problem: SupplyProblem) -> pd.DataFrame:
         )
     cumulative = (
         np.cumsum(demand, axis=1)
+        - np.cumsum(problem.receipts_grid(), axis=1)
         + opening["backlog"].to_numpy()[:, None]
         + safety
         - opening["on_hand"].to_numpy()[:, None]
@@ -211,11 +213,3 @@ def _sentences(table: pd.DataFrame, too_late: pd.DataFrame) -> list[str]:
     if not sentences:
         sentences.append("Regular hours cover the unconstrained demand on every resource.")
     return sentences
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [
-        {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
-        for r in clean.to_dict("records")
-    ]

@@ -8,12 +8,14 @@ can be checked against the numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from snop.supply.problem import SupplyProblem
+from snop.frames import records
+from snop.supply.problem import NO_SEGMENT, SupplyProblem
 
 if TYPE_CHECKING:
     from snop.supply.model import SupplyLp
@@ -61,8 +63,8 @@ class Explanation:
         return {
             "sentences": self.sentences,
             "reasons": self.reasons,
-            "bottlenecks": _records(self.bottlenecks),
-            "late": _records(self.late),
+            "bottlenecks": records(self.bottlenecks),
+            "late": records(self.late),
         }
 
 
@@ -215,29 +217,31 @@ def _details(
     served = frames["segments"]
     priority = problem.segments.set_index("segment")["priority"]
     texts = []
-    for row in late.itertuples(index=False):
-        product = products.loc[row.product_id]
-        if row.cause == "lead_time":
+    for row in late.to_dict("records"):
+        product = products.loc[row["product_id"]]
+        if row["cause"] == "lead_time":
             text = (
-                f"lead time of {int(row.lead_time)} month(s): production started in {first} "
-                f"arrives after {row.period}, so only stock on hand could ship"
+                f"lead time of {int(row['lead_time'])} month(s): production started in {first} "
+                f"arrives after {row['period']}, so only stock on hand and scheduled receipts "
+                "could ship"
             )
-        elif row.cause == "frozen_fence":
+        elif row["cause"] == "frozen_fence":
             text = (
                 "every month whose production could arrive in time is inside the frozen "
                 "fence, where production stays as published"
             )
-        elif row.cause == "capacity":
-            text = f"resources ran out: {row.full_resources}"
+        elif row["cause"] == "capacity":
+            text = f"resources ran out: {row['full_resources']}"
         else:
             text = "capacity was free, but being late cost less than overtime or building ahead"
-        text += _subcontract_note(product, subcontract.get((row.product_id, row.period), 0.0))
+        bought = float(subcontract.get((row["product_id"], row["period"]), 0.0))
+        text += _subcontract_note(product, bought)
         text += _priority_note(served, priority, row)
         texts.append(text)
     return pd.Series(texts, index=late.index, dtype=object)
 
 
-def _subcontract_note(product: pd.Series, bought: float) -> str:
+def _subcontract_note(product: pd.Series | pd.DataFrame, bought: float) -> str:
     if pd.isna(product["subcontract_cost"]):
         return "; no subcontractor is set up"
     limit = product["max_subcontract"]
@@ -246,15 +250,15 @@ def _subcontract_note(product: pd.Series, bought: float) -> str:
     return ""
 
 
-def _priority_note(served: pd.DataFrame, priority: pd.Series, row: Any) -> str:
+def _priority_note(served: pd.DataFrame, priority: pd.Series, row: dict[Hashable, Any]) -> str:
     others = served[
-        (served["product_id"] == row.product_id)
-        & (served["period"] == row.period)
-        & (served["segment"] != row.segment)
+        (served["product_id"] == row["product_id"])
+        & (served["period"] == row["period"])
+        & (served["segment"] != row["segment"])
         & (served["backlog"] <= _LATE_TOL)
         & (served["demand"] > 0)
     ]
-    first = others[others["segment"].map(priority) < priority.get(row.segment, np.inf)]
+    first = others[others["segment"].map(priority) < priority.get(row["segment"], np.inf)]
     if first.empty:
         return ""
     return f"; {', '.join(first['segment'])} (higher priority) served in full first"
@@ -267,7 +271,7 @@ def _cost_sentences(problem: SupplyProblem, costs: pd.DataFrame, money: _Money) 
     if total <= 0:
         return ["The plan costs nothing: there is no demand to serve."]
     parts = [
-        f"{name.replace('_', ' ')} {money(value)} ({value / total:.0%})"
+        f"{str(name).replace('_', ' ')} {money(value)} ({value / total:.0%})"
         for name, value in totals.items()
         if value > 0.005 * total
     ]
@@ -279,15 +283,15 @@ def _bottleneck_sentences(bottlenecks: pd.DataFrame, money: _Money) -> list[str]
     if bottlenecks.empty:
         return ["No resource is full in any month: capacity does not limit this plan."]
     sentences = []
-    for row in bottlenecks.head(MAX_SENTENCES_PER_TOPIC).itertuples(index=False):
+    for row in bottlenecks.head(MAX_SENTENCES_PER_TOPIC).to_dict("records"):
         worth = (
-            f"one more hour there is worth {money(row.worth_per_hour)}"
-            if row.worth_per_hour > _TOL
+            f"one more hour there is worth {money(row['worth_per_hour'])}"
+            if row["worth_per_hour"] > _TOL
             else "one more hour there would not lower the cost"
         )
         sentences.append(
-            f"{row.name} ({row.resource_id}) at {row.site} is full {_span(row.first, row.last)}; "
-            f"{worth}."
+            f"{row['name']} ({row['resource_id']}) at {row['site']} is full "
+            f"{_span(row['first'], row['last'])}; {worth}."
         )
     if len(bottlenecks) > MAX_SENTENCES_PER_TOPIC:
         sentences.append(
@@ -301,15 +305,14 @@ def _overtime_sentences(resources: pd.DataFrame, bottlenecks: pd.DataFrame) -> l
     used = resources[(resources["overtime"] > 0.5) & ~resources["full"]]
     if used.empty:
         return []
-    by = used.groupby(["resource_id", "name"]).agg(
+    by = used.groupby(["resource_id", "name"], as_index=False).agg(
         hours=("overtime", "sum"), first=("period", "min"), last=("period", "max")
     )
     sentences = []
-    for (resource_id, name), row in (
-        by.sort_values("hours", ascending=False).head(MAX_SENTENCES_PER_TOPIC).iterrows()
-    ):
+    top = by.sort_values("hours", ascending=False).head(MAX_SENTENCES_PER_TOPIC)
+    for row in top.to_dict("records"):
         sentences.append(
-            f"{name} ({resource_id}) works {_units(row['hours'])} overtime hours "
+            f"{row['name']} ({row['resource_id']}) works {_units(row['hours'])} overtime hours "
             f"{_span(row['first'], row['last'])} without being full."
         )
     return sentences
@@ -329,10 +332,11 @@ def _backlog_sentences(late: pd.DataFrame, problem: SupplyProblem) -> list[str]:
         "cost": "cost",
     }
     sentences = []
-    for row in grouped.head(MAX_SENTENCES_PER_TOPIC).itertuples(index=False):
+    for row in grouped.head(MAX_SENTENCES_PER_TOPIC).to_dict("records"):
+        who = "customers" if row["segment"] == NO_SEGMENT else row["segment"]
         sentences.append(
-            f"{_units(row.backlog)} units of {row.family} are owed to {row.segment} at the end "
-            f"of {row.period} (cause: {words[row.cause]})."
+            f"{_units(row['backlog'])} units of {row['family']} are owed to {who} at the end "
+            f"of {row['period']} (cause: {words[row['cause']]})."
         )
     if len(grouped) > MAX_SENTENCES_PER_TOPIC:
         sentences.append(
@@ -347,8 +351,8 @@ def planned_service(segments: pd.DataFrame) -> pd.DataFrame:
     frame = segments.sort_values(["product_id", "segment", "period"]).copy()
     before = frame.groupby(["product_id", "segment"])["backlog"].shift(1).fillna(0.0)
     opening = frame["shipped"] + frame["backlog"] - frame["demand"]  # owed before the month
-    before = np.maximum(before, opening.clip(lower=0.0))
-    frame["on_time"] = np.clip(frame["shipped"] - before, 0.0, frame["demand"])
+    owed_before = np.maximum(before.to_numpy(), opening.clip(lower=0.0).to_numpy())
+    frame["on_time"] = np.clip(frame["shipped"].to_numpy() - owed_before, 0.0, frame["demand"])
     sums = frame.groupby("segment")[["demand", "on_time"]].sum()
     sums["fill_rate"] = np.where(sums["demand"] > 0, sums["on_time"] / sums["demand"], 1.0)
     return sums.reset_index()
@@ -391,9 +395,10 @@ def _subcontract_sentences(products: pd.DataFrame) -> list[str]:
     bought = products[products["subcontract"] > 0.5]
     if bought.empty:
         return []
+    span = _span(str(bought["period"].min()), str(bought["period"].max()))
     return [
         f"{_units(bought['subcontract'].sum())} units of {bought['product_id'].nunique()} "
-        f"products are bought from subcontractors {_span(bought['period'].min(), bought['period'].max())}."
+        f"products are bought from subcontractors {span}."
     ]
 
 
@@ -449,7 +454,7 @@ def _end_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> 
 
 def _fence_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> list[str]:
     products = problem.products.reset_index(drop=True)
-    reasons = []
+    reasons: list[str] = []
     rows = lp.rows.get("fence")
     if rows is None:
         return reasons
@@ -471,16 +476,3 @@ def _fence_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -
                 f"{word} is needed, because {why}."
             )
     return reasons
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    if frame.empty:
-        return []
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [{str(k): _plain(v) for k, v in r.items()} for r in clean.to_dict("records")]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from snop.supply.problem import Strategy, SupplyProblem
 
@@ -165,6 +165,8 @@ class _Sets:
     """Safety stock per product and period, shape (products, periods)."""
     capacity: pd.DataFrame
     labour: pd.DataFrame
+    receipts: np.ndarray
+    """Scheduled receipts per product and period."""
 
 
 def build_lp(problem: SupplyProblem, *, elastic: bool = False) -> SupplyLp:
@@ -203,11 +205,11 @@ def _sets(problem: SupplyProblem) -> _Sets:
     products["on_hand"] = opening["on_hand"].to_numpy(dtype=float)
     products["opening_backlog"] = opening["backlog"].to_numpy(dtype=float)
 
-    demand = problem.demand.groupby(["product_id", "segment", "period"], as_index=False)[
-        "quantity"
-    ].sum()
+    demand = (
+        problem.demand.groupby(["product_id", "segment", "period"])["quantity"].sum().reset_index()
+    )
     owed = products.loc[products["opening_backlog"] > 0, ["product_id"]]
-    pairs = pd.concat(
+    pairs: pd.DataFrame = pd.concat(
         [demand[["product_id", "segment"]], _backlog_segments(owed, demand, problem)]
     ).drop_duplicates()
     pairs = pairs.sort_values(["product_id", "segment"]).reset_index(drop=True)
@@ -238,7 +240,17 @@ def _sets(problem: SupplyProblem) -> _Sets:
             pd.Series(np.arange(len(problem.resources)), index=problem.resources["resource_id"])
         )
         labour["l"] = np.arange(len(labour))
-    return _Sets(n_t, products, pairs, grid, opening_backlog, safety, capacity, labour)
+    return _Sets(
+        n_t,
+        products,
+        pairs,
+        grid,
+        opening_backlog,
+        safety,
+        capacity,
+        labour,
+        problem.receipts_grid(),
+    )
 
 
 def _backlog_segments(
@@ -256,7 +268,9 @@ def _split_backlog(pairs: pd.DataFrame, grid: np.ndarray, products: pd.DataFrame
     totals = pd.Series(share).groupby(pairs["p"].to_numpy()).transform("sum").to_numpy()
     counts = pairs.groupby("p")["p"].transform("size").to_numpy()
     fraction = np.where(totals > 0, share / np.where(totals > 0, totals, 1.0), 1.0 / counts)
-    return products["opening_backlog"].to_numpy()[pairs["p"].to_numpy()] * fraction
+    opening: np.ndarray = products["opening_backlog"].to_numpy(dtype=float)
+    split: np.ndarray = opening[pairs["p"].to_numpy()] * fraction
+    return split
 
 
 def _grid(sets: _Sets, key: str) -> pd.DataFrame:
@@ -291,8 +305,10 @@ def _unit_cost(problem: SupplyProblem, sets: _Sets) -> np.ndarray:
         .groupby(hours_cost["product_id"])
         .sum()
     )
-    material = sets.products["unit_cost"].to_numpy(dtype=float)
-    return material + per_unit.reindex(sets.products["product_id"]).fillna(0.0).to_numpy()
+    material: np.ndarray = sets.products["unit_cost"].to_numpy(dtype=float)
+    hours: np.ndarray = per_unit.reindex(sets.products["product_id"]).fillna(0.0).to_numpy(float)
+    total: np.ndarray = material + hours
+    return total
 
 
 def _frozen_positions(
@@ -386,8 +402,8 @@ def _balance_rows(
     """Stock carried in + made + bought - shipped = stock carried out, per product-period."""
     n_t = sets.n_periods
     keys = _grid(sets, "p")
-    rhs = np.zeros(len(keys))
-    rhs[keys["t"].to_numpy() == 0] = -sets.products["on_hand"].to_numpy(dtype=float)
+    rhs = -sets.receipts.ravel()
+    rhs[keys["t"].to_numpy() == 0] -= sets.products["on_hand"].to_numpy(dtype=float)
     rows = b.add_rows("balance", keys, rhs, rhs)
     row_of = rows.start + np.arange(rows.size)  # row index = p * n_t + t
     b.add_terms(row_of, inv.start + np.arange(inv.size), -1.0)

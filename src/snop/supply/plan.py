@@ -206,7 +206,7 @@ def _frames(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> dict[
     n_p, n_t = len(products), len(problem.periods)
     lead = products["lead_time"].to_numpy()
     started = _on_grid(lp, solution, "make", n_p, n_t)
-    receipts = _on_grid(lp, solution, "make", n_p, n_t, t_shift=lead)
+    receipts = _on_grid(lp, solution, "make", n_p, n_t, t_shift=lead) + problem.receipts_grid()
     bought = _on_grid(lp, solution, "buy", n_p, n_t)
     inventory = _on_grid(lp, solution, "inv", n_p, n_t)
     short = _on_grid(lp, solution, "short", n_p, n_t)

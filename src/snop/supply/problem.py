@@ -68,6 +68,7 @@ class SupplyProblem:
     safety_stock: product_id, period, safety_stock.
     frozen: product_id, period, quantity - production started inside the frozen fence,
         held as published.
+    receipts: product_id, period, quantity - units already started that arrive then.
     """
 
     periods: list[str]
@@ -81,6 +82,7 @@ class SupplyProblem:
     labour: pd.DataFrame = field(default_factory=pd.DataFrame)
     safety_stock: pd.DataFrame = field(default_factory=pd.DataFrame)
     frozen: pd.DataFrame = field(default_factory=pd.DataFrame)
+    receipts: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: PlanSettings = field(default_factory=PlanSettings)
 
     @property
@@ -95,6 +97,26 @@ class SupplyProblem:
         priority = self.segments.set_index("segment")["priority"].astype(float)
         steps = priority.max() - priority
         return self.settings.priority_weight**steps
+
+    def receipts_grid(self) -> np.ndarray:
+        """Scheduled receipts per product (rows, in products order) and period."""
+        grid = np.zeros((len(self.products), len(self.periods)))
+        if self.receipts.empty:
+            return grid
+        p_of = pd.Series(np.arange(len(self.products)), index=self.products["product_id"])
+        t_of = pd.Series(np.arange(len(self.periods)), index=self.periods)
+        inside = self.receipts[
+            self.receipts["period"].isin(t_of.index) & self.receipts["product_id"].isin(p_of.index)
+        ]
+        np.add.at(
+            grid,
+            (
+                p_of.reindex(inside["product_id"]).to_numpy(),
+                t_of.reindex(inside["period"]).to_numpy(),
+            ),
+            inside["quantity"].to_numpy(dtype=float),
+        )
+        return grid
 
     def capacity_table(self) -> pd.DataFrame:
         """Regular and overtime hours per resource and period, overrides applied."""
@@ -170,6 +192,7 @@ def prepare(problem: SupplyProblem) -> SupplyProblem:
         labour=_with_defaults(problem.labour, {"overtime_hours_per_worker": 0.0}),
         safety_stock=problem.safety_stock,
         frozen=problem.frozen,
+        receipts=problem.receipts,
         settings=problem.settings,
     )
     issues = _cross_issues(prepared)

@@ -62,7 +62,7 @@ def choose_solver(lp: SupplyLp, requested: str = "choose") -> str:
 def solve_lp(lp: SupplyLp, *, solver: str = "choose", time_limit: float = 600.0) -> LpSolution:
     """Solve the LP with HiGHS; the result always carries a status, never an exception."""
     chosen = choose_solver(lp, solver)
-    highs = highspy.Highs()
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("solver", chosen)
     highs.setOptionValue("time_limit", float(time_limit))

@@ -21,6 +21,7 @@ from snop.store.tables.master import (
     ResourceCapacity,
     ResourceLabour,
     Routing,
+    ScheduledReceipt,
     Segment,
     StrategyTarget,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "ResourceCapacity",
     "ResourceLabour",
     "Routing",
+    "ScheduledReceipt",
     "Segment",
     "Setting",
     "StrategyTarget",

@@ -131,6 +131,15 @@ class InventoryPosition(Versioned, Base):
     backlog: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class ScheduledReceipt(Versioned, Base):
+    """Units already started (made or bought) that arrive in a given month."""
+
+    __tablename__ = "scheduled_receipt"
+    product_id: Mapped[str] = mapped_column(_fk("product.product_id"), primary_key=True)
+    period: Mapped[str] = mapped_column(PERIOD, primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+
+
 class StrategyTarget(Versioned, Base):
     """A strategy target: a metric's value for a month or year and a scope."""
 

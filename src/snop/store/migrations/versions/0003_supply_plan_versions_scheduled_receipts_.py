@@ -1,8 +1,8 @@
-"""supply plan versions and product end_backlog
+"""supply plan versions, scheduled receipts, product end_backlog
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25 16:35:11.879672
+Create Date: 2026-11-25 16:41:59.247124
 """
 
 from __future__ import annotations
@@ -52,6 +52,25 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_version")),
+    )
+    op.create_table(
+        "scheduled_receipt",
+        sa.Column("product_id", sa.String(length=100), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("quantity", sa.Float(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["product.product_id"],
+            name=op.f("fk_scheduled_receipt_product_id_product"),
+        ),
+        sa.PrimaryKeyConstraint("product_id", "period", name=op.f("pk_scheduled_receipt")),
     )
     op.create_table(
         "plan_cost",
@@ -178,5 +197,6 @@ def downgrade() -> None:
     op.drop_table("plan_product")
     op.drop_table("plan_late")
     op.drop_table("plan_cost")
+    op.drop_table("scheduled_receipt")
     op.drop_table("plan_version")
     # ### end Alembic commands ###
