@@ -179,9 +179,9 @@ def _safety_stocks(
     by_segment, by_product = policy.safety_stocks(planned, sigma, targets, measure)
     missing = by_segment.loc[by_segment["sigma"].isna(), "product_id"].nunique()
     if missing:
+        products = "1 product has" if missing == 1 else f"{missing} products have"
         notes.append(
-            f"{missing} products have no measured forecast error (too little history): "
-            "their safety stock is 0."
+            f"{products} no measured forecast error (too little history): safety stock 0 for them."
         )
     return by_segment, by_product
 

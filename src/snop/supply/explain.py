@@ -7,14 +7,14 @@ can be checked against the numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Hashable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from snop.frames import records
+from snop.frames import records, shift_period
 from snop.supply.problem import NO_SEGMENT, SupplyProblem
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class _Money:
         self.currency = currency
 
     def __call__(self, amount: float) -> str:
-        if abs(amount) >= 10_000:
+        if abs(amount) >= 1_000:
             return f"{self.currency}{amount:,.0f}"
         return f"{self.currency}{amount:,.2f}".replace(".00", "")
 
@@ -110,7 +110,12 @@ def _span(first: str, last: str) -> str:
 
 
 def find_bottlenecks(resources: pd.DataFrame) -> pd.DataFrame:
-    """Runs of consecutive months in which a resource is full (regular + overtime used up)."""
+    """Runs of consecutive months in which a resource binds the plan.
+
+    A resource binds when it is full (regular and overtime hours used up) or when one more
+    regular hour would lower the cost (a positive dual value: it works all its regular
+    hours and the next hour would replace a dearer one). ``full`` says which.
+    """
     columns = [
         "resource_id",
         "name",
@@ -120,14 +125,20 @@ def find_bottlenecks(resources: pd.DataFrame) -> pd.DataFrame:
         "months",
         "worth_per_hour",
         "overtime_hours",
+        "full",
     ]
-    full = resources[resources["full"]].copy()
+    binding = resources["full"] | (resources["shadow_price"] > _TOL)
+    full = resources[binding].copy()
     if full.empty:
         return pd.DataFrame(columns=columns)
     order = {p: i for i, p in enumerate(sorted(resources["period"].unique()))}
     full["t"] = full["period"].map(order)
     full = full.sort_values(["resource_id", "t"])
-    breaks = (full["t"].diff() != 1) | (full["resource_id"] != full["resource_id"].shift())
+    breaks = (
+        (full["t"].diff() != 1)
+        | (full["resource_id"] != full["resource_id"].shift())
+        | (full["full"] != full["full"].shift())
+    )
     full["run"] = breaks.cumsum()
     runs = full.groupby("run").agg(
         resource_id=("resource_id", "first"),
@@ -138,6 +149,7 @@ def find_bottlenecks(resources: pd.DataFrame) -> pd.DataFrame:
         months=("period", "size"),
         worth_per_hour=("shadow_price", "max"),
         overtime_hours=("overtime", "sum"),
+        full=("full", "first"),
     )
     return runs.sort_values("worth_per_hour", ascending=False).reset_index(drop=True)[columns]
 
@@ -178,25 +190,30 @@ def late_demand(problem: SupplyProblem, frames: dict[str, pd.DataFrame]) -> pd.D
 def _full_on_routing(
     problem: SupplyProblem, resources: pd.DataFrame, late: pd.DataFrame
 ) -> pd.DataFrame:
-    """For each late (product, month): the routing resources full when it could be made."""
+    """For each late (product, month): the routing resources full when it had to start.
+
+    A resource counts when it is full in the last month production could start and still
+    arrive in time; the text gives the whole stretch of full months around it.
+    """
+    empty = pd.DataFrame(columns=["product_id", "t", "full_resources"])
     order = {p: i for i, p in enumerate(problem.periods)}
     full = resources.loc[resources["full"], ["resource_id", "period"]].copy()
     cells = late[["product_id", "t", "latest_start"]].drop_duplicates()
     if full.empty or cells.empty:
-        return pd.DataFrame(columns=["product_id", "t", "full_resources"])
+        return empty
     full["full_t"] = full["period"].map(order)
+    full = full.sort_values(["resource_id", "full_t"])
+    run = (full["full_t"].diff() != 1) | (full["resource_id"] != full["resource_id"].shift())
+    full["run"] = run.cumsum()
+    full["first"] = full.groupby("run")["period"].transform("min")
+    full["last"] = full.groupby("run")["period"].transform("max")
     hits = cells.merge(problem.routings[["product_id", "resource_id"]], on="product_id").merge(
-        full, on="resource_id"
+        full, left_on=["resource_id", "latest_start"], right_on=["resource_id", "full_t"]
     )
-    hits = hits[(hits["full_t"] <= hits["latest_start"]) & (hits["latest_start"] >= 0)]
     if hits.empty:
-        return pd.DataFrame(columns=["product_id", "t", "full_resources"])
-    spans = hits.groupby(["product_id", "t", "resource_id"]).agg(
-        first=("period", "min"), last=("period", "max")
-    )
-    spans = spans.reset_index()
-    spans["text"] = spans["resource_id"] + " (full " + _span_series(spans) + ")"
-    listed = spans.groupby(["product_id", "t"])["text"].agg(", ".join)
+        return empty
+    hits["text"] = hits["resource_id"] + " (full " + _span_series(hits) + ")"
+    listed = hits.groupby(["product_id", "t"])["text"].agg(", ".join)
     return listed.rename("full_resources").reset_index()
 
 
@@ -216,14 +233,16 @@ def _details(
     subcontract = frames["products"].set_index(["product_id", "period"])["subcontract"]
     served = frames["segments"]
     priority = problem.segments.set_index("segment")["priority"]
+    at_regular = _at_regular_hours(problem, frames["resources"])
     texts = []
     for row in late.to_dict("records"):
         product = products.loc[row["product_id"]]
         if row["cause"] == "lead_time":
+            lead = int(row["lead_time"])
             text = (
-                f"lead time of {int(row['lead_time'])} month(s): production started in {first} "
-                f"arrives after {row['period']}, so only stock on hand and scheduled receipts "
-                "could ship"
+                f"lead time of {lead} month{'s' if lead > 1 else ''}: what is started in "
+                f"{first} arrives in {shift_period(first, lead)} at the earliest, so only "
+                f"stock on hand and scheduled receipts could ship in {row['period']}"
             )
         elif row["cause"] == "frozen_fence":
             text = (
@@ -233,12 +252,35 @@ def _details(
         elif row["cause"] == "capacity":
             text = f"resources ran out: {row['full_resources']}"
         else:
-            text = "capacity was free, but being late cost less than overtime or building ahead"
+            busy = at_regular.get((row["product_id"], row["latest_start"]))
+            text = (
+                f"{busy} worked all regular hours; overtime or building "
+                "ahead cost more than being late"
+                if busy
+                else "capacity was free, but being late cost less than making it in time"
+            )
         bought = float(subcontract.get((row["product_id"], row["period"]), 0.0))
         text += _subcontract_note(product, bought)
         text += _priority_note(served, priority, row)
         texts.append(text)
     return pd.Series(texts, index=late.index, dtype=object)
+
+
+def _at_regular_hours(problem: SupplyProblem, resources: pd.DataFrame) -> dict[Any, str]:
+    """(product, month index) -> routing resources using all their regular hours then."""
+    order = {p: i for i, p in enumerate(problem.periods)}
+    busy = resources[
+        (resources["load"] >= resources["regular_capacity"] - _TOL)
+        & (resources["regular_capacity"] > 0)
+    ]
+    if busy.empty:
+        return {}
+    cells = problem.routings[["product_id", "resource_id"]].merge(
+        busy[["resource_id", "period"]], on="resource_id"
+    )
+    cells["t"] = cells["period"].map(order)
+    grouped = cells.groupby(["product_id", "t"])["resource_id"].agg(", ".join)
+    return {key: str(value) for key, value in grouped.items()}
 
 
 def _subcontract_note(product: pd.Series | pd.DataFrame, bought: float) -> str:
@@ -284,18 +326,19 @@ def _bottleneck_sentences(bottlenecks: pd.DataFrame, money: _Money) -> list[str]
         return ["No resource is full in any month: capacity does not limit this plan."]
     sentences = []
     for row in bottlenecks.head(MAX_SENTENCES_PER_TOPIC).to_dict("records"):
-        worth = (
-            f"one more hour there is worth {money(row['worth_per_hour'])}"
-            if row["worth_per_hour"] > _TOL
-            else "one more hour there would not lower the cost"
-        )
+        if row["worth_per_hour"] <= _TOL:
+            worth = "one more hour there would not lower the cost"
+        else:
+            up_to = "up to " if row["months"] > 1 else ""
+            worth = f"one more hour there is worth {up_to}{money(row['worth_per_hour'])}"
+        state = "is full" if row["full"] else "works all its regular hours"
         sentences.append(
-            f"{row['name']} ({row['resource_id']}) at {row['site']} is full "
+            f"{row['name']} ({row['resource_id']}) at {row['site']} {state} "
             f"{_span(row['first'], row['last'])}; {worth}."
         )
     if len(bottlenecks) > MAX_SENTENCES_PER_TOPIC:
         sentences.append(
-            f"... and {len(bottlenecks) - MAX_SENTENCES_PER_TOPIC} more full stretches "
+            f"... and {len(bottlenecks) - MAX_SENTENCES_PER_TOPIC} more binding stretches "
             "(see the bottleneck table)."
         )
     return sentences
@@ -320,7 +363,12 @@ def _overtime_sentences(resources: pd.DataFrame, bottlenecks: pd.DataFrame) -> l
 
 def _backlog_sentences(late: pd.DataFrame, problem: SupplyProblem) -> list[str]:
     if late.empty:
-        return ["Every segment's demand is shipped on time."]
+        segments = set(problem.segments["segment"]) - {NO_SEGMENT}
+        return [
+            "Every segment's demand is shipped on time."
+            if segments
+            else "All demand is shipped on time."
+        ]
     grouped = late.groupby(["family", "segment", "period"]).agg(
         backlog=("backlog", "sum"), cause=("cause", lambda c: c.value_counts().index[0])
     )
@@ -364,12 +412,16 @@ def _service_sentences(segments: pd.DataFrame, problem: SupplyProblem) -> list[s
         return []
     info = problem.segments.set_index("segment")
     sentences = []
-    for row in service.itertuples(index=False):
-        target = info["service_target"].get(row.segment) if "service_target" in info else None
+    for row in service.to_dict("records"):
+        segment = row["segment"]
+        if segment == NO_SEGMENT:
+            sentences.append(f"Customers get {row['fill_rate']:.1%} of their demand on time.")
+            continue
+        target = info["service_target"].get(segment) if "service_target" in info else None
         goal = "" if target is None or pd.isna(target) else f" against a target of {target:.1%}"
-        priority = info["priority"].get(row.segment)
+        priority = int(info["priority"].get(segment, 0))
         sentences.append(
-            f"{row.segment} (priority {priority}) gets {row.fill_rate:.1%} of its demand "
+            f"{segment} (priority {priority}) gets {row['fill_rate']:.1%} of its demand "
             f"on time{goal}."
         )
     return sentences

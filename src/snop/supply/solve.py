@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -62,7 +66,8 @@ def choose_solver(lp: SupplyLp, requested: str = "choose") -> str:
 def solve_lp(lp: SupplyLp, *, solver: str = "choose", time_limit: float = 600.0) -> LpSolution:
     """Solve the LP with HiGHS; the result always carries a status, never an exception."""
     chosen = choose_solver(lp, solver)
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    with _native_stdout_silenced():
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("solver", chosen)
     highs.setOptionValue("time_limit", float(time_limit))
@@ -95,3 +100,25 @@ def solve_lp(lp: SupplyLp, *, solver: str = "choose", time_limit: float = 600.0)
     else:
         values, duals, objective = np.zeros(n_cols), np.zeros(n_rows), float("nan")
     return LpSolution(status, objective, values, duals, chosen, seconds, iterations)
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Drop what native code writes to stdout (HiGHS's banner on construction).
+
+    highspy 1.16 prints its copyright line when the object is made, before any option can
+    turn logging off; on stdout it would corrupt ``--json`` output.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded interpreters): nothing to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -104,7 +104,7 @@ def test_bottleneck_worth_in_the_sentence_matches_the_dual() -> None:
     plan = plan_supply(two_segments(capacity=100.0))
     worth = plan.resources["shadow_price"].max()
     assert worth > 0
-    assert f"one more hour there is worth ${worth:,.2f}".replace(".00", "") in " ".join(
+    assert f"one more hour there is worth up to ${worth:,.2f}".replace(".00", "") in " ".join(
         plan.explanation.sentences
     )
 
