@@ -21,7 +21,7 @@ def small_company() -> dict[str, pd.DataFrame]:
     sheets = build_demo_company(last_history_month="2026-10")
     keep = sheets["products"]["product_id"].isin(KEEP)
     sheets["products"] = sheets["products"][keep]
-    for name in ("routings", "demand_history", "inventory"):
+    for name in ("routings", "demand_history", "inventory", "receipts"):
         sheets[name] = sheets[name][sheets[name]["product_id"].isin(KEEP)]
     events = sheets["events"]
     sheets["events"] = events[events["product_id"].isin(KEEP) | (events["family"] == "Tents")]

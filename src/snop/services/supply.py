@@ -173,6 +173,9 @@ def _safety_stocks(
         notes.append("The forecast has no backtest errors: safety stocks are 0.")
         return pd.DataFrame(), empty
     lead = sheets["products"].set_index("product_id")["lead_time"].fillna(0).astype(int)
+    # RMSE rather than the spread around the bias: a biased forecast needs more protection,
+    # and one backtest window still gives an RMSE.
+    errors = errors.assign(error_std=errors["rmse"].fillna(errors["error_std"]))
     sigma = policy.protection_sigma(errors, lead)
     targets = segments.set_index("segment")["service_target"].astype(float)
     planned = demand[demand["segment"].isin(targets.index)]
