@@ -1,4 +1,4 @@
-"""Supply plan LP benchmark: model size, build and HiGHS solve times, and the plan's post-processing.
+"""Supply plan LP benchmark: model size, build and HiGHS solve times, plan post-processing.
 
 Generates seeded multi-product supply problems (``SupplyProblem``) of three sizes
 (products, periods, resources): small (100, 24, 10), medium (1,000, 52, 20) and large
@@ -68,8 +68,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import highspy  # noqa: E402
 import scipy  # type: ignore[import-untyped]  # noqa: E402
-
 from provenance import code_version, machine  # noqa: E402
+
 from snop.supply import plan as plan_module  # noqa: E402
 from snop.supply.explain import explain  # noqa: E402
 from snop.supply.model import SupplyLp, build_lp  # noqa: E402
@@ -385,7 +385,7 @@ def post_process(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> 
 
 
 def profile(fn: Callable[[], Any], path: Path, top: int = 15) -> tuple[float, list[dict[str, Any]]]:
-    """cProfile ``fn``; save the stats and return its time and the top functions by own time."""
+    """Profile ``fn`` with cProfile; save the stats, return its time and the top by own time."""
     prof = cProfile.Profile()
     started = time.perf_counter()
     prof.enable()
@@ -449,8 +449,10 @@ def measure_case(name: str, args: argparse.Namespace) -> dict[str, Any]:
     solutions: dict[str, LpSolution] = {}
     for solver in args.solvers:
         gc.collect()
-        sol = run_solver(lp, solver, args.time_limit)
+        limit = args.limits.get((name, solver), args.time_limit)
+        sol = run_solver(lp, solver, limit)
         record = {
+            "time_limit": limit,
             "status": str(sol.status),
             "seconds": sol.seconds,
             "iterations": sol.iterations,
@@ -480,7 +482,12 @@ def measure_case(name: str, args: argparse.Namespace) -> dict[str, Any]:
 
     # plan_supply end to end with snop's (or the requested) solver
     plan_solver = args.plan_solver
-    planned = replace(raw, settings=replace(raw.settings, solver=plan_solver))
+    plan_limit = args.limits.get(
+        (name, choice if plan_solver == "choose" else plan_solver), args.time_limit
+    )
+    planned = replace(
+        raw, settings=replace(raw.settings, solver=plan_solver, time_limit=plan_limit)
+    )
     gc.collect()
     started = time.perf_counter()
     plan = plan_module.plan_supply(planned)
@@ -492,6 +499,7 @@ def measure_case(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "seconds": plan_s,
         "build_s": stats.build_seconds,
         "solve_s": stats.solve_seconds,
+        "time_limit": plan_limit,
         "objective": plan.objective,
         "other_s": plan_s - stats.build_seconds - stats.solve_seconds,
     }
@@ -526,12 +534,13 @@ def measure_case(name: str, args: argparse.Namespace) -> dict[str, Any]:
         }
         for solver in args.level_solvers:
             chosen = choose_solver(level_lp) if solver == "choose" else solver
-            sol = run_solver(level_lp, chosen, args.time_limit)
+            sol = run_solver(level_lp, chosen, args.limits.get((name, chosen), args.time_limit))
             case["level"]["solvers"][chosen] = {
                 "status": str(sol.status),
                 "seconds": sol.seconds,
                 "iterations": sol.iterations,
                 "objective": sol.objective,
+                "time_limit": args.limits.get((name, chosen), args.time_limit),
             }
             print(
                 f"  level {chosen:>12}: {sol.status!s:<10} {sol.seconds:8.2f}s  "
@@ -571,7 +580,7 @@ def _print_top(top: list[dict[str, Any]]) -> None:
 
 def _secs(record: dict[str, Any], limit: float) -> str:
     if record["status"] == "time_limit":
-        return f">{limit:.0f} s (time limit)"
+        return f">{record.get('time_limit', limit):.0f} s (time limit)"
     if record["status"] != "optimal":
         return f"{record['seconds']:.2f} ({record['status']})"
     return f"{record['seconds']:.2f}"
@@ -622,7 +631,11 @@ def tables(cases: list[dict[str, Any]], limit: float) -> str:
                     ratio = f">x{r['seconds'] / base['seconds']:.1f}"
             else:
                 ratio = ""
-            share = f"{c['build_s'] / r['seconds']:.1%}" if ok else f"<{c['build_s'] / limit:.1%}"
+            share = (
+                f"{c['build_s'] / r['seconds']:.1%}"
+                if ok
+                else f"<{c['build_s'] / r.get('time_limit', limit):.1%}"
+            )
             ref = " (ref.)" if name == c["reference"] else ""
             solver.append(
                 f"| {c['case']} | {name}{ref} | {_secs(r, limit)} | {r['iterations']:,} | {ratio} "
@@ -722,7 +735,8 @@ def supply_version() -> str:
     except (OSError, subprocess.CalledProcessError):
         dirty = "?"
     state = "with uncommitted changes" if dirty else "as committed"
-    return f"src/snop/supply/{{{','.join(SUPPLY_FILES)}}} sha256 {digest.hexdigest()[:10]} ({state})"
+    files = ",".join(SUPPLY_FILES)
+    return f"src/snop/supply/{{{files}}} sha256 {digest.hexdigest()[:10]} ({state})"
 
 
 def main() -> None:
@@ -735,6 +749,14 @@ def main() -> None:
         help="comma-separated: simplex, ipm, ipm-nocross, pdlp (or any HiGHS solver name)",
     )
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per solve")
+    parser.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="CASE:SOLVER=SECONDS",
+        help="a different time limit for one solver on one case, e.g. large:ipm=1200 "
+        "(also used by that case's plan_supply run when it uses that solver; repeatable)",
+    )
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--repeat", type=int, default=3, help="best of N for prepare/build")
     parser.add_argument(
@@ -768,6 +790,11 @@ def main() -> None:
         only[case] = [s for s in solvers.split(",") if s]
     args.level = [c for c in args.level.split(",") if c and c != "none"]
     args.level_solvers = [s for s in args.level_solvers.split(",") if s]
+    args.limits = {}
+    for item in args.limit:
+        key, _, seconds = item.partition("=")
+        case, _, solver = key.partition(":")
+        args.limits[(case, solver)] = float(seconds)
     if args.profile == "auto":
         args.profile = max(names, key=lambda c: math.prod(CASES[c]))
 
@@ -832,6 +859,9 @@ def main() -> None:
                     f"| `{row['function']}` |"
                 )
             profiles += "\n" + "\n".join(lines) + "\n"
+    overrides = "".join(
+        f" ({case} {solver}: {seconds:.0f} s)" for (case, solver), seconds in args.limits.items()
+    )
     section = f"""
 ## Supply plan LP — {dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
@@ -846,7 +876,7 @@ families of about 20 with a shared season, 3 segments (priorities 1-3), 2-4 reso
 routing, regular hours 90-95% of the average load + 10-15% overtime (August -15%), 30% of
 products subcontractable within a limit, lead times 0-2 with scheduled receipts, opening
 stock and backlog, safety stock = half the next month's demand, end-inventory targets on 25%
-of products. Each solve ran once with a {args.time_limit:.0f} s time limit; prepare,
+of products. Each solve ran once with a {args.time_limit:.0f} s time limit{overrides}; prepare,
 build_lp and the hand-over best of {args.repeat}. "solve s" is `solve_lp`'s figure, which
 includes handing the matrix to HiGHS ("hand-over s"); ipm-nocross is HiGHS ipm with
 `run_crossover` off, called directly with the same hand-over. "x choice" = solve time over

@@ -1,7 +1,8 @@
 """Render what the CLI prints into SVG pictures for the README (docs/img/*.svg).
 
-Runs the real commands in a scratch folder: ``snop demo`` and an import of a broken
-workbook. Run ``python scripts/cli_screenshots.py`` from the repository root.
+Runs the real commands in a scratch folder: ``snop demo``, ``snop plan``, ``snop capacity``
+and an import of a broken workbook. Run ``python scripts/cli_screenshots.py`` from the
+repository root.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def main() -> None:
         save(
             "snop demo", "snop demo", run(["demo", "--end-month", "2026-10"], work), "snop-demo.svg"
         )
+        save("snop plan", "snop plan", run(["plan"], work), "snop-plan.svg")
+        save("snop capacity", "snop capacity", run(["capacity"], work), "snop-capacity.svg")
         run(["export", "demo.xlsx"], work)
         book = load_workbook(work / "demo.xlsx")
         book["products"]["D3"] = "n/a"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from service.test_demand import FAST, small_company
 
+from service.test_demand import FAST, small_company
 from snop.errors import InvalidInput, NotFound
 from snop.services import demand, supply
 from snop.services.database import Database

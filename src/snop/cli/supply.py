@@ -159,12 +159,10 @@ def capacity(
     shown = load if show_all else load[load["status"] != "ok"]
     columns = [
         "resource_id",
-        "site",
         "period",
         "load",
         "regular_capacity",
         "overtime_capacity",
-        "utilisation",
         "shortfall_hours",
         "status",
     ]
@@ -183,19 +181,26 @@ def capacity(
 
 
 def _print_utilisation(load: pd.DataFrame) -> None:
-    grid = load.pivot_table(index="resource_id", columns="period", values="utilisation")
+    """Months down, resources across: load as a share of regular hours, red when over."""
+    grid = load.pivot_table(index="period", columns="resource_id", values="utilisation")
+    status = load.pivot_table(
+        index="period", columns="resource_id", values="status", aggfunc="first"
+    )
     table = Table(title="Load / regular hours by month", title_justify="left")
-    table.add_column("resource")
-    for period in grid.columns:
-        table.add_column(str(period)[2:], justify="right")
-    for resource, row in grid.iterrows():
+    table.add_column("month")
+    for column in grid.columns:
+        table.add_column(str(column), justify="right")
+    colours = {"over": "bold red", "overtime": "yellow", "ok": ""}
+    states = status.to_dict("index")
+    for period, row in grid.iterrows():
         cells = []
-        for value in row:
-            colour = "red" if value > 1.15 else "yellow" if value > 1.0 else ""
+        for resource, value in row.items():
             text = "" if pd.isna(value) else f"{value:.0%}"
+            colour = colours.get(str(states[period][resource]), "")
             cells.append(f"[{colour}]{text}[/]" if colour else text)
-        table.add_row(str(resource), *cells)
+        table.add_row(str(period), *cells)
     console.print(table)
+    console.print("  yellow: needs overtime; red: over regular + overtime hours", style="dim")
 
 
 VersionOption = Annotated[

@@ -392,6 +392,7 @@ def plan_grid(
         "shipped",
         "inventory",
         "backlog",
+        "projected_balance",
         "safety_stock",
         "below_safety_stock",
     ]

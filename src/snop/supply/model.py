@@ -30,6 +30,8 @@ import scipy.sparse as sp  # type: ignore[import-untyped]
 from snop.supply.problem import Strategy, SupplyProblem
 
 INF = np.inf
+_LEVEL_SHARE = 0.5
+"""Level: a unit of production change costs half a lowest-priority backorder."""
 _CHASE_SHARE = 0.9
 """Chase: stock above target costs 90% of a lowest-priority backorder, per month."""
 
@@ -576,21 +578,17 @@ def _fence_rows(
 def _level_rows(b: _Builder, sets: _Sets, make: Block) -> None:
     """Level: every change of a product's production from one month to the next is penalised.
 
-    The penalty is more than holding or owing a unit for the whole horizon, so production
-    only changes where capacity forces it.
+    Each unit of change costs half a lowest-priority backorder: a one-month dip (down and
+    back up) costs as much as one such backorder, so the plan builds stock ahead for
+    months rather than change its rate, yet dips where capacity forces it (a holiday month)
+    rather than make customers wait.
     """
     mk = make.keys.reset_index(drop=True)
     follows = (mk["p"].shift(1) == mk["p"]).to_numpy()
     cur = np.flatnonzero(follows)
     keys = mk.iloc[cur]
-    products = sets.products
-    weight_max = float(sets.pairs["weight"].max()) if len(sets.pairs) else 1.0
-    p = keys["p"].to_numpy()
-    per_month = np.maximum(
-        products["holding_cost"].to_numpy(dtype=float),
-        products["backorder_cost"].to_numpy(dtype=float) * weight_max,
-    )[p]
-    penalty = sets.n_periods * np.maximum(per_month, 1e-3)
+    backorder = sets.products["backorder_cost"].to_numpy(dtype=float)[keys["p"].to_numpy()]
+    penalty = np.maximum(_LEVEL_SHARE * backorder, 1e-3)
     up = b.add_columns("up", keys, penalty, penalty=penalty)
     down = b.add_columns("down", keys, penalty, penalty=penalty)
     rows = b.add_rows("level", keys, 0.0, 0.0)

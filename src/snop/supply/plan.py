@@ -68,9 +68,10 @@ class SupplyPlan:
 
     Frames
     ------
-    products: product_id, family, period, demand, production (started), receipts,
-        subcontract, shipped, inventory, backlog, safety_stock, below_safety_stock,
-        days_of_supply.
+    products: product_id, family, period, demand, production (started), receipts (made
+        and scheduled), subcontract, shipped, inventory, backlog, projected_balance
+        (inventory - backlog, the MPS's projected available balance), safety_stock,
+        below_safety_stock, days_of_supply.
     segments: product_id, family, segment, period, demand, shipped, backlog.
     resources: resource_id, name, site, period, load, regular_capacity, overtime,
         overtime_capacity, utilisation, shadow_price, full.
@@ -229,6 +230,7 @@ def _frames(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> dict[
     index = pd.MultiIndex.from_frame(table[["product_id", "period"]])
     for column in ("demand", "shipped", "backlog"):
         table[column] = per_product[column].reindex(index).fillna(0.0).to_numpy()
+    table["projected_balance"] = table["inventory"] - table["backlog"]
     table["safety_stock"] = _safety_grid(problem, n_p, n_t).ravel()
     demand = table[["product_id", "period"]].assign(quantity=table["demand"])
     stock = table[["product_id", "period"]].assign(quantity=table["inventory"])
@@ -244,6 +246,7 @@ def _frames(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> dict[
         "shipped",
         "inventory",
         "backlog",
+        "projected_balance",
         "safety_stock",
         "below_safety_stock",
         "days_of_supply",

@@ -23,6 +23,7 @@ SHEET_NAMES = {
     "routings",
     "demand_history",
     "inventory",
+    "receipts",
     "targets",
     "events",
 }
@@ -164,7 +165,7 @@ def test_references_and_bounds_hold() -> None:
     products = frames["products"]
     product_ids = set(products["product_id"])
     resource_ids = set(frames["resources"]["resource_id"])
-    for name in ("routings", "demand_history", "inventory"):
+    for name in ("routings", "demand_history", "inventory", "receipts"):
         assert set(frames[name]["product_id"]) <= product_ids
     assert set(frames["inventory"]["product_id"]) == product_ids
     assert set(frames["routings"]["product_id"]) == product_ids
@@ -172,6 +173,13 @@ def test_references_and_bounds_hold() -> None:
         assert set(frames[name]["resource_id"]) <= resource_ids
     assert set(frames["demand_history"]["customer_id"]) <= set(frames["customers"]["customer_id"])
     assert (frames["routings"]["hours_per_unit"] > 0).all()
+    # production already started arrives only within each product's lead time
+    receipts = frames["receipts"].merge(products[["product_id", "lead_time"]])
+    first = receipts["period"].min()
+    months = receipts["period"].map(
+        lambda p: (int(p[:4]) - int(first[:4])) * 12 + int(p[5:]) - int(first[5:])
+    )
+    assert (months < receipts["lead_time"]).all() and (receipts["quantity"] > 0).all()
     assert frames["routings"].groupby("product_id").size().between(1, 3).all()
     ratio = products["unit_cost"] / products["price"]
     assert ratio.between(0.45, 0.65).all()

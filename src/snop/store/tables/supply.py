@@ -58,6 +58,7 @@ class PlanProduct(Base):
     shipped: Mapped[float] = mapped_column(Float)
     inventory: Mapped[float] = mapped_column(Float)
     backlog: Mapped[float] = mapped_column(Float)
+    projected_balance: Mapped[float] = mapped_column(Float)
     safety_stock: Mapped[float] = mapped_column(Float)
     below_safety_stock: Mapped[float] = mapped_column(Float)
     days_of_supply: Mapped[float | None] = mapped_column(Float)

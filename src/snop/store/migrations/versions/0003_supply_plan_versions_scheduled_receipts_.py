@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25 16:41:59.247124
+Create Date: 2026-11-25 16:55:28.811862
 """
 
 from __future__ import annotations
@@ -119,6 +119,7 @@ def upgrade() -> None:
         sa.Column("shipped", sa.Float(), nullable=False),
         sa.Column("inventory", sa.Float(), nullable=False),
         sa.Column("backlog", sa.Float(), nullable=False),
+        sa.Column("projected_balance", sa.Float(), nullable=False),
         sa.Column("safety_stock", sa.Float(), nullable=False),
         sa.Column("below_safety_stock", sa.Float(), nullable=False),
         sa.Column("days_of_supply", sa.Float(), nullable=True),
