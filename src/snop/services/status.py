@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from snop.services.database import Database
 from snop.store import frames as store_frames
+from snop.store import forecasts as forecast_store
+from snop.store import plans as plan_store
 from snop.store.tables import DataImport, DemandHistory, Product, Resource, Setting
 
 COMPANY_NAME = "company_name"
@@ -27,6 +29,8 @@ class DataSummary:
     history_from: str | None = None
     history_to: str | None = None
     last_import: dict[str, Any] | None = None
+    forecast: dict[str, Any] | None = None
+    plan: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -39,6 +43,8 @@ class DataSummary:
             "history_from": self.history_from,
             "history_to": self.history_to,
             "last_import": self.last_import,
+            "forecast": self.forecast,
+            "plan": self.plan,
         }
 
     def render(self) -> str:
@@ -62,6 +68,19 @@ class DataSummary:
                 f"Last import: {self.last_import['source']} by {self.last_import['actor']} "
                 f"at {self.last_import['at']}."
             )
+        if self.forecast:
+            f = self.forecast
+            lines.append(
+                f"Latest forecast: version {f['version']}, {f['first_period']} onwards, "
+                f"{f['horizon']} months (history up to {f['cutoff']})."
+            )
+        if self.plan:
+            p = self.plan
+            cost = "" if p["total_cost"] is None else f", cost {p['total_cost']:,.0f}"
+            lines.append(
+                f"Latest supply plan: version {p['version']}, {p['strategy']} strategy, "
+                f"{p['status']}{cost}."
+            )
         return "\n".join(lines)
 
 
@@ -79,6 +98,8 @@ def describe(db: Database) -> DataSummary:
         ).one()
         setting = s.get(Setting, COMPANY_NAME)
         latest = s.scalars(select(DataImport).order_by(DataImport.id.desc()).limit(1)).first()
+        forecast = forecast_store.latest_version(s)
+        plan = plan_store.latest_version(s)
         return DataSummary(
             database=db.display_url,
             company=setting.value if setting else None,
@@ -94,5 +115,21 @@ def describe(db: Database) -> DataSummary:
                 "actor": latest.actor,
                 "at": f"{_utc(latest.at):%Y-%m-%d %H:%M} UTC",
                 "demo": latest.is_demo,
+            },
+            forecast=None
+            if forecast is None
+            else {
+                "version": forecast.id,
+                "cutoff": forecast.cutoff,
+                "first_period": forecast.first_period,
+                "horizon": forecast.horizon,
+            },
+            plan=None
+            if plan is None
+            else {
+                "version": plan.id,
+                "strategy": plan.strategy,
+                "status": plan.status,
+                "total_cost": plan.total_cost,
             },
         )
