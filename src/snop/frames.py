@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -99,6 +100,15 @@ def _is_missing(value: object) -> bool:
         return bool(pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return False
+
+
+def missing_columns(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> list[Issue]:
+    """An issue for each of ``columns`` that ``frame`` (called ``name``) lacks."""
+    return [
+        Issue(code="missing_column", message=f"{name} has no column {column!r}", column=column)
+        for column in columns
+        if column not in frame.columns
+    ]
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from snop.errors import InvalidInput, Issue
-from snop.frames import PERIOD_PATTERN, issues_where
+from snop.frames import PERIOD_PATTERN, issues_where, missing_columns
 
 LEVELS: dict[str, str | None] = {
     "product": "product_id",
@@ -283,7 +283,7 @@ def forecast_value_added(
         A column is missing (``missing_column``) or ``metric`` / ``baseline_order`` is not
         valid (``invalid_argument``).
     """
-    issues = _missing_columns(errors, "errors", ("level", "key", "stream", "lag"))
+    issues = missing_columns(errors, "errors", ("level", "key", "stream", "lag"))
     if metric not in METRICS:
         issues.append(
             Issue(
@@ -293,7 +293,7 @@ def forecast_value_added(
             )
         )
     elif metric not in errors.columns:
-        issues += _missing_columns(errors, "errors", (metric,))
+        issues += missing_columns(errors, "errors", (metric,))
     baselines = list(dict.fromkeys(baseline_order))
     if not baselines:
         issues.append(
@@ -352,7 +352,7 @@ def summarise(errors: pd.DataFrame) -> pd.DataFrame:
         A column is missing (``missing_column``).
     """
     needed = ("level", "key", "stream", "lag", "actual", "forecast", "abs_error")
-    issues = _missing_columns(errors, "errors", needed)
+    issues = missing_columns(errors, "errors", needed)
     if issues:
         raise InvalidInput(issues)
     if errors.empty:
@@ -405,7 +405,7 @@ def accuracy_by_horizon(backtest: pd.DataFrame) -> pd.DataFrame:
         A column is missing (``missing_column``) or ``actual``, ``forecast`` or ``step``
         is not a number (``not_a_number``).
     """
-    issues = _missing_columns(backtest, "backtest", BACKTEST_COLUMNS)
+    issues = missing_columns(backtest, "backtest", BACKTEST_COLUMNS)
     if not issues:
         for column in ("step", "actual", "forecast"):
             numbers = pd.to_numeric(backtest[column], errors="coerce")
@@ -590,19 +590,11 @@ def _argument_issues(
     return issues
 
 
-def _missing_columns(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> list[Issue]:
-    return [
-        Issue(code="missing_column", message=f"{name} has no column {column!r}", column=column)
-        for column in columns
-        if column not in frame.columns
-    ]
-
-
 def _frame_issues(
     frame: pd.DataFrame, name: str, columns: Sequence[str], *, periods: Sequence[str]
 ) -> list[Issue]:
     """Missing columns; then bad periods, empty keys and non-numeric quantities."""
-    issues = _missing_columns(frame, name, columns)
+    issues = missing_columns(frame, name, columns)
     if issues:
         return issues
     for column in periods:

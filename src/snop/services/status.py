@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from snop.services.database import Database
-from snop.store import frames as store_frames
 from snop.store import forecasts as forecast_store
+from snop.store import frames as store_frames
 from snop.store import plans as plan_store
 from snop.store.tables import DataImport, DemandHistory, Product, Resource, Setting
 

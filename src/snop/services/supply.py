@@ -25,7 +25,7 @@ from snop.store import plans as store
 from snop.store.tables import ForecastError, PlanVersion, Setting
 from snop.supply import policy
 from snop.supply.capacity import RoughCut, rough_cut
-from snop.supply.plan import SupplyPlan, plan_supply
+from snop.supply.plan import PLAN_MEASURES, SupplyPlan, plan_supply
 from snop.supply.problem import NO_SEGMENT, PlanSettings, Strategy, SupplyProblem
 
 ServiceMeasure = Literal["fill_rate", "cycle_service"]
@@ -193,7 +193,7 @@ def _fence(s: Session, periods: list[str], frozen: int, notes: list[str]) -> pd.
     """Production of the fence's months as the last published (else last) plan had it."""
     if frozen <= 0:
         return pd.DataFrame()
-    base = store.latest_version(s, published=True) or _latest_feasible(s)
+    base = store.latest_version(s, published=True) or store.latest_version(s, feasible=True)
     if base is None:
         notes.append(
             f"The frozen fence of {frozen} months has no earlier plan to hold: nothing frozen."
@@ -206,18 +206,6 @@ def _fence(s: Session, periods: list[str], frozen: int, notes: list[str]) -> pd.
         f"Production in {fenced[0]} to {fenced[-1]} is frozen as plan version {base.id} has it."
     )
     return production[["product_id", "period"]].assign(quantity=production["production"])
-
-
-def _latest_feasible(s: Session) -> PlanVersion | None:
-    version = store.latest_version(s)
-    while version is not None and version.status != "optimal":
-        previous = (
-            s.query(PlanVersion)
-            .filter(PlanVersion.id < version.id, PlanVersion.status == "optimal")
-            .order_by(PlanVersion.id.desc())
-        )
-        version = previous.first()
-    return version
 
 
 def run_plan(
@@ -384,17 +372,5 @@ def plan_grid(
         frame = frame[frame["key"] == key]
         if frame.empty:
             raise NotFound(f"no {level} {key} in plan version {plan.version['id']}")
-    measures = [
-        "demand",
-        "production",
-        "receipts",
-        "subcontract",
-        "shipped",
-        "inventory",
-        "backlog",
-        "projected_balance",
-        "safety_stock",
-        "below_safety_stock",
-    ]
-    grid = frame.groupby(["key", "period"], as_index=False)[measures].sum()
+    grid = frame.groupby(["key", "period"], as_index=False)[list(PLAN_MEASURES)].sum()
     return grid.sort_values(["key", "period"]).reset_index(drop=True)

@@ -43,11 +43,15 @@ def write_plan(s: Session, version_id: int, frames: dict[str, pd.DataFrame]) -> 
             write_rows(s, table, frame, version_id)
 
 
-def latest_version(s: Session, *, published: bool = False) -> PlanVersion | None:
-    """The newest plan version (the newest published one with ``published``)."""
+def latest_version(
+    s: Session, *, published: bool = False, feasible: bool = False
+) -> PlanVersion | None:
+    """The newest plan version; only published ones, or only feasible ones, if asked."""
     query = select(PlanVersion).order_by(PlanVersion.id.desc()).limit(1)
     if published:
         query = query.where(PlanVersion.published_at.is_not(None))
+    if feasible:
+        query = query.where(PlanVersion.status == "optimal")
     return s.scalars(query).first()
 
 

@@ -34,6 +34,20 @@ Backorder is weighted by segment priority; owed_at_end values what is still owed
 the horizon ends at the cost of making it later.
 """
 
+PLAN_MEASURES = (
+    "demand",
+    "production",
+    "receipts",
+    "subcontract",
+    "shipped",
+    "inventory",
+    "backlog",
+    "projected_balance",
+    "safety_stock",
+    "below_safety_stock",
+)
+"""The additive quantities of a product's planned month (they sum to family and total)."""
+
 _EPS = 1e-6
 
 
@@ -235,22 +249,7 @@ def _frames(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> dict[
     demand = table[["product_id", "period"]].assign(quantity=table["demand"])
     stock = table[["product_id", "period"]].assign(quantity=table["inventory"])
     table["days_of_supply"] = days_of_supply(stock, demand).to_numpy()
-    order = [
-        "product_id",
-        "family",
-        "period",
-        "demand",
-        "production",
-        "receipts",
-        "subcontract",
-        "shipped",
-        "inventory",
-        "backlog",
-        "projected_balance",
-        "safety_stock",
-        "below_safety_stock",
-        "days_of_supply",
-    ]
+    order = ["product_id", "family", "period", *PLAN_MEASURES, "days_of_supply"]
     return {
         "products": table[order],
         "segments": seg,

@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import special  # type: ignore[import-untyped]
 
 from snop.errors import InvalidInput, Issue
-from snop.frames import PERIOD_PATTERN, index_to_period, issues_where
+from snop.frames import PERIOD_PATTERN, index_to_period, issues_where, missing_columns
 
 FloatArray = npt.NDArray[np.float64]
 Measure = Literal["fill_rate", "cycle_service"]
@@ -278,7 +278,7 @@ def protection_sigma(errors: pd.DataFrame, lead_time: pd.Series) -> pd.DataFrame
         error_std or a lead time is negative (``negative_value``), or a product x
         segment x step or a lead time's product is repeated (``duplicate_key``).
     """
-    issues = _missing_columns(errors, "errors", ERROR_COLUMNS)
+    issues = missing_columns(errors, "errors", ERROR_COLUMNS)
     if not issues:
         issues += _error_issues(errors)
     issues += _lead_time_issues(lead_time)
@@ -643,14 +643,6 @@ def _negative_issues(values: FloatArray, name: str) -> list[Issue]:
     ]
 
 
-def _missing_columns(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> list[Issue]:
-    return [
-        Issue(code="missing_column", message=f"{name} has no column {column!r}", column=column)
-        for column in columns
-        if column not in frame.columns
-    ]
-
-
 def _number_issues(
     frame: pd.DataFrame, name: str, column: str, *, negative: bool, missing: bool
 ) -> list[Issue]:
@@ -686,7 +678,7 @@ def _frame_issues(
     negative: bool = False,
 ) -> list[Issue]:
     """Missing columns; then bad periods, missing products and non-numeric values."""
-    issues = _missing_columns(frame, name, columns)
+    issues = missing_columns(frame, name, columns)
     if issues:
         return issues
     issues += issues_where(
@@ -779,7 +771,7 @@ def _lead_time_issues(lead_time: pd.Series) -> list[Issue]:
 
 
 def _sigma_issues(sigma: pd.DataFrame) -> list[Issue]:
-    issues = _missing_columns(sigma, "sigma", ("product_id", "segment", "sigma"))
+    issues = missing_columns(sigma, "sigma", ("product_id", "segment", "sigma"))
     if issues:
         return issues
     issues += _number_issues(sigma, "sigma", "sigma", negative=True, missing=True)
