@@ -85,3 +85,39 @@ def test_an_impossible_plan_exits_3_and_names_the_broken_promise(tmp_path: Path)
     assert "BOAT" in reason and "end_backlog" in reason
     text = snop("plan", str(folder))
     assert result.returncode == 3 and "cannot" in text.stdout
+
+
+def test_the_explanation_reads_true_against_the_numbers(demo_db: Path) -> None:
+    plan = _json("--db", str(demo_db), "plan")
+    resources = pd.DataFrame(plan["resources"])
+    segments = pd.DataFrame(plan["segments"])
+    explanation = plan["explanation"]
+    assert explanation["bottlenecks"], "the demo's peak binds somewhere"
+    for claim in explanation["bottlenecks"]:
+        rows = resources[
+            (resources["resource_id"] == claim["resource_id"])
+            & resources["period"].between(claim["first"], claim["last"])
+        ]
+        assert len(rows) == claim["months"]
+        available = rows["regular_capacity"] + rows["overtime_capacity"]
+        if claim["full"]:
+            assert (rows["load"] >= available - 1e-6).all()
+        else:
+            assert (rows["load"] >= rows["regular_capacity"] - 1e-6).all()
+        assert claim["worth_per_hour"] == pytest.approx(rows["shadow_price"].max())
+    owed = segments.set_index(["product_id", "segment", "period"])["backlog"]
+    for row in explanation["late"]:
+        assert owed[(row["product_id"], row["segment"], row["period"])] == pytest.approx(
+            row["backlog"]
+        )
+        if row["cause"] == "capacity":
+            named = row["detail"].split("resources ran out: ")[1].split(" (full")[0]
+            assert resources[(resources["resource_id"] == named)]["full"].any()
+    for sentence in explanation["sentences"]:
+        if "of its demand on time" in sentence:
+            segment = sentence.split(" (priority")[0]
+            share = float(sentence.split(" gets ")[1].split("%")[0]) / 100
+            rows = segments[segments["segment"] == segment].sort_values(["product_id", "period"])
+            before = rows.groupby("product_id")["backlog"].shift(1).fillna(0.0)
+            on_time = (rows["shipped"] - before).clip(lower=0.0).clip(upper=rows["demand"])
+            assert on_time.sum() / rows["demand"].sum() == pytest.approx(share, abs=0.0006)
