@@ -116,6 +116,8 @@ def _print_run(run: supply_service.PlanRun) -> None:
     late = plan.explanation.late
     if not late.empty:
         shown = late.sort_values("backlog", ascending=False).head(LATE_ROWS_SHOWN)
+        # The first clause is the cause; `snop supply late` gives the whole detail.
+        shown = shown.assign(detail=shown["detail"].str.split("; ").str[0])
         print_frame(
             shown[["product_id", "segment", "period", "backlog", "cause", "detail"]],
             title=f"Late demand, largest first ({len(late)} product-segment-months; "

@@ -151,7 +151,10 @@ def find_bottlenecks(resources: pd.DataFrame) -> pd.DataFrame:
         overtime_hours=("overtime", "sum"),
         full=("full", "first"),
     )
-    return runs.sort_values("worth_per_hour", ascending=False).reset_index(drop=True)[columns]
+    # Most valuable resource first, its stretches in time order.
+    runs["rank"] = runs.groupby("resource_id")["worth_per_hour"].transform("max")
+    runs = runs.sort_values(["rank", "resource_id", "first"], ascending=[False, True, True])
+    return runs.reset_index(drop=True)[columns]
 
 
 def late_demand(problem: SupplyProblem, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -411,6 +414,8 @@ def _service_sentences(segments: pd.DataFrame, problem: SupplyProblem) -> list[s
     if service.empty:
         return []
     info = problem.segments.set_index("segment")
+    service = service.assign(priority=service["segment"].map(info["priority"]))
+    service = service.sort_values(["priority", "segment"])
     sentences = []
     for row in service.to_dict("records"):
         segment = row["segment"]
