@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,14 +63,25 @@ def choose_solver(lp: SupplyLp, requested: str = "choose") -> str:
     return "ipm" if lp.shape[1] > LARGE_MODEL_COLUMNS else "simplex"
 
 
-def solve_lp(lp: SupplyLp, *, solver: str = "choose", time_limit: float = 600.0) -> LpSolution:
-    """Solve the LP with HiGHS; the result always carries a status, never an exception."""
+def solve_lp(
+    lp: SupplyLp,
+    *,
+    solver: str = "choose",
+    time_limit: float = 600.0,
+    options: Mapping[str, bool | int | float | str] | None = None,
+) -> LpSolution:
+    """Solve the LP with HiGHS; the result always carries a status, never an exception.
+
+    ``options`` are further HiGHS options (e.g. ``run_crossover``), set before the solve.
+    """
     chosen = choose_solver(lp, solver)
     with _native_stdout_silenced():
         highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("solver", chosen)
     highs.setOptionValue("time_limit", float(time_limit))
+    for name, value in (options or {}).items():
+        highs.setOptionValue(name, value)
     n_rows, n_cols = lp.shape
     started = time.perf_counter()
     highs.addVars(n_cols, lp.col_lower, lp.col_upper)
