@@ -4,8 +4,8 @@ Variables (one block each, keyed by frames so results map back by slice):
   make[p,t]    units started in t, available in t + lead time (loads the routing in t)
   buy[p,t]     units subcontracted, available in t
   inv[p,t]     units on hand at the end of t
-  back[p,s,t]  units owed to segment s at the end of t (shipments are what the backlog
-               says: owed before + demand - owed after, kept >= 0 by a row)
+  ship[p,s,t]  units shipped to segment s in t
+  back[p,s,t]  units owed to segment s at the end of t
   ot[r,t]      overtime hours
   short[p,t]   units below safety stock at the end of t
   work/hire/fire[r,t] workers of a people-driven resource (labour sheet)
@@ -73,8 +73,6 @@ class SupplyLp:
     """The (product, segment) of each k in ship/back: product_id, segment, p, weight."""
     opening_backlog: np.ndarray
     """Backlog owed before the plan starts, per pair."""
-    owed_at_end_cost: np.ndarray
-    """Per pair: the part of the last month's backlog cost that values it at making cost."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -97,7 +95,6 @@ class _Builder:
     triplets: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     n_cols: int = 0
     n_rows: int = 0
-    owed_at_end_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def add_columns(
         self,
@@ -152,7 +149,6 @@ class _Builder:
             penalty_cost=np.concatenate(self.penalty),
             pairs=sets.pairs,
             opening_backlog=sets.opening_backlog,
-            owed_at_end_cost=self.owed_at_end_cost,
         )
 
 
@@ -182,11 +178,11 @@ def build_lp(problem: SupplyProblem, *, elastic: bool = False) -> SupplyLp:
     make = _make_columns(b, problem, sets, elastic)
     buy = _buy_columns(b, problem, sets, elastic)
     inv = b.add_columns("inv", _grid(sets, "p"), _per_product(sets, "holding_cost"))
-    back = _backlog_columns(b, problem, sets, elastic)
+    ship, back = _segment_columns(b, problem, sets, elastic)
     ot = _overtime_columns(b, problem, sets, elastic)
     work = _labour_columns(b, sets, elastic)
-    _balance_rows(b, sets, make, buy, inv, back)
-    _shipment_rows(b, sets, back)
+    _balance_rows(b, sets, make, buy, inv, ship)
+    _backlog_rows(b, sets, ship, back)
     _capacity_rows(b, problem, sets, make, ot, work)
     _labour_rows(b, sets, ot, work)
     _safety_stock_rows(b, problem, sets, inv, elastic)
@@ -353,18 +349,26 @@ def _buy_columns(b: _Builder, problem: SupplyProblem, sets: _Sets, elastic: bool
     return b.add_columns("buy", keys, cost, upper=limit)
 
 
-def _backlog_columns(b: _Builder, problem: SupplyProblem, sets: _Sets, elastic: bool) -> Block:
-    """Backlog per product, segment and month, costed by the segment's priority weight."""
+def _segment_columns(
+    b: _Builder, problem: SupplyProblem, sets: _Sets, elastic: bool
+) -> tuple[Block, Block]:
     n_k, n_t = len(sets.pairs), sets.n_periods
     keys = pd.DataFrame({"k": np.repeat(np.arange(n_k), n_t), "t": np.tile(np.arange(n_t), n_k)})
+    ship = b.add_columns("ship", keys, 0.0)
     pair_p = sets.pairs["p"].to_numpy()
     backorder = sets.products["backorder_cost"].to_numpy(dtype=float)[pair_p]
-    cost = np.repeat(backorder * sets.pairs["weight"].to_numpy(), n_t)
+    weighted = np.repeat(backorder * sets.pairs["weight"].to_numpy(), n_t)
+    back = b.add_columns("back", keys, 0.0 if elastic else weighted)
     # Still owed when the horizon ends: it will have to be made later, so it costs what
     # making it costs - else the last months' demand would look cheaper to leave unserved.
-    b.owed_at_end_cost = _unit_cost(problem, sets)[pair_p]
-    cost[keys["t"].to_numpy() == n_t - 1] += b.owed_at_end_cost
-    return b.add_columns("back", keys, 0.0 if elastic else cost)
+    end = keys["t"].to_numpy() == n_t - 1
+    owed = b.add_columns(
+        "owed_at_end", keys[end], 0.0 if elastic else _unit_cost(problem, sets)[pair_p]
+    )
+    rows = b.add_rows("owed_at_end", keys[end], 0.0, 0.0)
+    b.add_terms(rows.start + np.arange(rows.size), owed.start + np.arange(owed.size), 1.0)
+    b.add_terms(rows.start + np.arange(rows.size), back.start + np.flatnonzero(end), -1.0)
+    return ship, back
 
 
 def _overtime_columns(b: _Builder, problem: SupplyProblem, sets: _Sets, elastic: bool) -> Block:
@@ -395,22 +399,13 @@ def _labour_columns(b: _Builder, sets: _Sets, elastic: bool) -> Block | None:
 
 
 def _balance_rows(
-    b: _Builder, sets: _Sets, make: Block, buy: Block, inv: Block, back: Block
+    b: _Builder, sets: _Sets, make: Block, buy: Block, inv: Block, ship: Block
 ) -> None:
-    """Stock carried in + made + bought - shipped = stock carried out, per product-month.
-
-    Shipped = owed before + demand - owed after, summed over segments, so the demand goes
-    to the right-hand side and the backlog columns enter with both signs.
-    """
+    """Stock carried in + made + bought - shipped = stock carried out, per product-period."""
     n_t = sets.n_periods
     keys = _grid(sets, "p")
     rhs = -sets.receipts.ravel()
     rhs[keys["t"].to_numpy() == 0] -= sets.products["on_hand"].to_numpy(dtype=float)
-    pair_p = sets.pairs["p"].to_numpy()
-    owed = _owed_grid(sets)
-    np.add.at(
-        rhs, np.repeat(pair_p * n_t, n_t) + np.tile(np.arange(n_t), len(pair_p)), owed.ravel()
-    )
     rows = b.add_rows("balance", keys, rhs, rhs)
     row_of = rows.start + np.arange(rows.size)  # row index = p * n_t + t
     b.add_terms(row_of, inv.start + np.arange(inv.size), -1.0)
@@ -426,24 +421,21 @@ def _balance_rows(
         buy.start + np.arange(buy.size),
         1.0,
     )
-    t_back = back.keys["t"].to_numpy()
-    target = rows.start + pair_p[back.keys["k"].to_numpy()] * n_t + t_back
-    b.add_terms(target, back.start + np.arange(back.size), 1.0)
-    later = t_back < n_t - 1  # owed at the end of t is owed before t + 1
-    b.add_terms(target[later] + 1, back.start + np.flatnonzero(later), -1.0)
+    sk = ship.keys
+    product = sets.pairs["p"].to_numpy()[sk["k"].to_numpy()]
+    b.add_terms(
+        rows.start + product * n_t + sk["t"].to_numpy(), ship.start + np.arange(ship.size), -1.0
+    )
 
 
-def _owed_grid(sets: _Sets) -> np.ndarray:
-    """Demand per pair and month, the first month also carrying the opening backlog."""
-    owed = sets.demand.copy()
-    owed[:, 0] += sets.opening_backlog
-    return owed
-
-
-def _shipment_rows(b: _Builder, sets: _Sets, back: Block) -> None:
-    """Shipments never negative: owed after - owed before <= demand, per pair and month."""
-    rows = b.add_rows("backlog", back.keys, -INF, _owed_grid(sets).ravel())
+def _backlog_rows(b: _Builder, sets: _Sets, ship: Block, back: Block) -> None:
+    """Owed before + demand = shipped + owed after, per product-segment-period."""
+    demand = sets.demand.copy()
+    demand[:, 0] += sets.opening_backlog
+    rhs = demand.ravel()
+    rows = b.add_rows("backlog", ship.keys, rhs, rhs)
     row_of = rows.start + np.arange(rows.size)
+    b.add_terms(row_of, ship.start + np.arange(ship.size), 1.0)
     b.add_terms(row_of, back.start + np.arange(back.size), 1.0)
     carried = back.keys["t"].to_numpy() >= 1
     b.add_terms(row_of[carried], back.start + np.flatnonzero(carried) - 1, -1.0)

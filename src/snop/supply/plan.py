@@ -273,27 +273,28 @@ def _safety_grid(problem: SupplyProblem, n_p: int, n_t: int) -> np.ndarray:
 
 
 def _segment_frame(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> pd.DataFrame:
+    ship = lp.columns["ship"]
     rows = lp.rows["backlog"]
-    back = lp.columns["back"]
     pairs = _pairs(problem, lp)
-    keys = back.keys
-    k, t = keys["k"].to_numpy(), keys["t"].to_numpy()
-    owed = lp.row_upper[rows.slice]  # demand, plus the opening backlog in the first month
-    backlog = _values(lp, solution, "back")
-    before = np.where(t >= 1, np.roll(backlog, 1), 0.0)
-    shipped = before + owed - backlog
-    demand = owed - np.where(t == 0, lp.opening_backlog[k], 0.0)
-    return pd.DataFrame(
+    keys = ship.keys
+    demand_rhs = lp.row_lower[rows.slice]
+    frame = pd.DataFrame(
         {
-            "product_id": pairs["product_id"].to_numpy()[k],
-            "family": pairs["family"].to_numpy()[k],
-            "segment": pairs["segment"].to_numpy()[k],
-            "period": np.asarray(problem.periods)[t],
-            "demand": np.clip(demand, 0.0, None),
-            "shipped": np.where(np.abs(shipped) < _EPS, 0.0, shipped),
-            "backlog": backlog,
+            "product_id": pairs["product_id"].to_numpy()[keys["k"].to_numpy()],
+            "family": pairs["family"].to_numpy()[keys["k"].to_numpy()],
+            "segment": pairs["segment"].to_numpy()[keys["k"].to_numpy()],
+            "period": np.asarray(problem.periods)[keys["t"].to_numpy()],
+            "demand": demand_rhs,
+            "shipped": _values(lp, solution, "ship"),
+            "backlog": _values(lp, solution, "back"),
         }
     )
+    # The first period's row also carries the opening backlog: report demand alone.
+    opening = lp.opening_backlog
+    first = keys["t"].to_numpy() == 0
+    frame.loc[first, "demand"] = frame.loc[first, "demand"].to_numpy() - opening
+    frame["demand"] = frame["demand"].clip(lower=0.0)
+    return frame
 
 
 def _pairs(problem: SupplyProblem, lp: SupplyLp) -> pd.DataFrame:
@@ -366,6 +367,7 @@ _COMPONENT_OF_BLOCK = {
     "buy": "subcontract",
     "inv": "holding",
     "back": "backorder",
+    "owed_at_end": "owed_at_end",
     "ot": "overtime",
     "short": "safety_stock_shortfall",
     "work": "workforce",
@@ -383,14 +385,7 @@ def _costs(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> pd.Dat
     periods = np.asarray(problem.periods)
     for name, block in lp.columns.items():
         amount = lp.cost[block.slice] * solution.col_value[block.slice]
-        if name == "back":
-            last = block.keys["t"].to_numpy() == len(periods) - 1
-            values = solution.col_value[block.slice]
-            owed = np.zeros(block.size)
-            owed[last] = lp.owed_at_end_cost * values[last]
-            parts.append(_by_period("backorder", block.keys["t"], amount - owed, periods))
-            parts.append(_by_period("owed_at_end", block.keys["t"], owed, periods))
-        elif name == "make":
+        if name == "make":
             p = block.keys["p"].to_numpy()
             material = problem.products["unit_cost"].to_numpy(dtype=float)[p]
             values = solution.col_value[block.slice]

@@ -205,8 +205,8 @@ def test_matrix_has_one_column_per_decision_and_no_zero_entries() -> None:
 
     lp = build_lp(prepare(two_segments()))
     sizes = {name: block.size for name, block in lp.columns.items()}
-    assert sizes == {"make": 3, "buy": 0, "inv": 3, "back": 6, "ot": 3}
-    # balance per product-month, shipments >= 0 per product-segment-month, capacity per
-    # resource-month
-    assert lp.shape == (3 + 6 + 3, 15)
+    assert sizes == {"make": 3, "buy": 0, "inv": 3, "ship": 6, "back": 6, "owed_at_end": 2, "ot": 3}
+    # balance per product-month, backlog per product-segment-month, owed at the end per
+    # product-segment, capacity per resource-month
+    assert lp.shape == (3 + 6 + 2 + 3, 23)
     assert not np.any(lp.matrix.data == 0)
