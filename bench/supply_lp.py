@@ -16,8 +16,9 @@ Per case it measures:
   time to hand the matrix to HiGHS (the ``addVars``/``addRows`` calls of ``solve_lp``);
 - each solver: ``simplex``, ``ipm`` and ``pdlp`` through ``snop.supply.solve.solve_lp``
   (its seconds include that hand-over), and ``ipm-nocross`` (interior point with
-  ``run_crossover`` off, which ``solve_lp`` does not expose) through highspy directly,
-  handed over the same way. Any other HiGHS solver name (``ipx``, ``hipo``) also works.
+  ``run_crossover`` off) through ``solve_lp``'s ``options`` where it has them (snop since
+  f4e1090), else through highspy directly, handed over the same way. Any other HiGHS
+  solver name (``ipx``, ``hipo``) also works.
   Reported: status, seconds, iterations, the objective and its relative difference to the
   reference (simplex if it finished, else ipm), the largest row or bound violation of the
   solution and the number of columns above 1e-6 (a vertex has at most one per row);
@@ -25,8 +26,9 @@ Per case it measures:
   post-processing (``_frames``, ``_costs``, ``explain``) timed on the chosen solver's
   solution;
 - optionally (``--level``) the ``level`` strategy on one case;
-- on ``--profile`` case (default the largest run): cProfile of ``build_lp`` and of the
-  post-processing, top 15 functions by own time, full stats in ``bench/out/``.
+- on the ``--profile`` cases (default medium and large): cProfile of ``build_lp`` and of the
+  post-processing (when a solver finished), top 15 functions by own time, full stats in
+  ``bench/out/``.
 
 Ratios are against solvers measured in the same run: "x choice" divides by the time of the
 solver snop picks for that model (``choose_solver``: simplex up to 50,000 columns, ipm
@@ -46,6 +48,7 @@ import cProfile
 import datetime as dt
 import gc
 import hashlib
+import inspect
 import io
 import json
 import math
@@ -348,6 +351,10 @@ def solve_direct(lp: SupplyLp, options: dict[str, Any], time_limit: float) -> Lp
 def run_solver(lp: SupplyLp, solver: str, time_limit: float) -> LpSolution:
     """One solve by bench solver name."""
     if solver == "ipm-nocross":
+        if "options" in inspect.signature(solve_lp).parameters:  # snop since f4e1090
+            return solve_lp(
+                lp, solver="ipm", time_limit=time_limit, options={"run_crossover": "off"}
+            )
         return solve_direct(lp, {"solver": "ipm", "run_crossover": "off"}, time_limit)
     return solve_lp(lp, solver=solver, time_limit=time_limit)
 
@@ -488,28 +495,35 @@ def measure_case(name: str, args: argparse.Namespace) -> dict[str, Any]:
     planned = replace(
         raw, settings=replace(raw.settings, solver=plan_solver, time_limit=plan_limit)
     )
-    gc.collect()
-    started = time.perf_counter()
-    plan = plan_module.plan_supply(planned)
-    plan_s = time.perf_counter() - started
-    stats = plan.stats
-    case["plan"] = {
-        "solver": stats.solver,
-        "status": str(plan.status),
-        "seconds": plan_s,
-        "build_s": stats.build_seconds,
-        "solve_s": stats.solve_seconds,
-        "time_limit": plan_limit,
-        "objective": plan.objective,
-        "other_s": plan_s - stats.build_seconds - stats.solve_seconds,
-    }
-    print(
-        f"  plan_supply ({stats.solver}): {plan_s:.2f}s = build {stats.build_seconds:.2f} + "
-        f"solve {stats.solve_seconds:.2f} + prepare and post-processing "
-        f"{case['plan']['other_s']:.2f}",
-        flush=True,
-    )
-    post_solver = stats.solver if stats.solver in solutions else reference
+    plan_choice = choice if plan_solver == "choose" else plan_solver
+    measured = case["solvers"].get(plan_choice)
+    if measured is not None and measured["status"] == "time_limit" and not args.plan_anyway:
+        # it would only hit the same limit again
+        case["plan"] = {"solver": plan_choice, "status": "skipped", "time_limit": plan_limit}
+        print(f"  plan_supply ({plan_choice}): skipped, the solver hit its time limit above")
+    else:
+        gc.collect()
+        started = time.perf_counter()
+        plan = plan_module.plan_supply(planned)
+        plan_s = time.perf_counter() - started
+        stats = plan.stats
+        case["plan"] = {
+            "solver": stats.solver,
+            "status": str(plan.status),
+            "seconds": plan_s,
+            "build_s": stats.build_seconds,
+            "solve_s": stats.solve_seconds,
+            "time_limit": plan_limit,
+            "objective": plan.objective,
+            "other_s": plan_s - stats.build_seconds - stats.solve_seconds,
+        }
+        print(
+            f"  plan_supply ({stats.solver}): {plan_s:.2f}s = build {stats.build_seconds:.2f} "
+            f"+ solve {stats.solve_seconds:.2f} + prepare and post-processing "
+            f"{case['plan']['other_s']:.2f}",
+            flush=True,
+        )
+    post_solver = plan_choice if plan_choice in solutions else reference
     if post_solver is not None:
         post = post_process(problem, lp, solutions[post_solver])
         post["solver"] = post_solver  # type: ignore[assignment]
@@ -549,7 +563,7 @@ def measure_case(name: str, args: argparse.Namespace) -> dict[str, Any]:
             )
         del level_lp
 
-    if name == args.profile:
+    if name in args.profile:
         OUT.mkdir(parents=True, exist_ok=True)
         seconds, top = profile(lambda: build_lp(problem), OUT / f"supply_lp_build_{name}.prof")
         case["profile_build"] = {"seconds": seconds, "top": top}
@@ -603,11 +617,12 @@ def tables(cases: list[dict[str, Any]], limit: float) -> str:
             if post
             else ""
         )
-        plan_txt = (
-            f"{plan['seconds']:.1f} ({plan['solver']})"
-            if plan["status"] == "optimal"
-            else f"{plan['seconds']:.1f} ({plan['solver']}, {plan['status']})"
-        )
+        if plan["status"] == "optimal":
+            plan_txt = f"{plan['seconds']:.1f} ({plan['solver']})"
+        elif plan["status"] == "skipped":
+            plan_txt = f">{plan['time_limit']:.0f} ({plan['solver']} hit the time limit; not rerun)"
+        else:
+            plan_txt = f"{plan['seconds']:.1f} ({plan['solver']}, {plan['status']})"
         model.append(
             f"| {c['case']} | {c['products']:,} x {c['periods']} x {c['resources']} "
             f"| {c['rows']:,} | {c['columns']:,} | {c['nonzeros']:,} | {c['prepare_s']:.2f} "
@@ -710,11 +725,16 @@ def goals(cases: list[dict[str, Any]], limit: float) -> list[str]:
             f"{'met' if secs < GOAL_LARGE_SECONDS else 'not met'} with {fastest} ({secs:.1f} s)"
             + (
                 f"; snop's choice {largest['choice']} "
-                f"{_secs(largest['solvers'][largest['choice']], limit)} s"
+                f"{_secs(largest['solvers'][largest['choice']], limit)}"
                 if largest["choice"] in largest["solvers"]
                 else ""
             )
             + "."
+        )
+    else:
+        lines.append(
+            f"- Largest case run ({largest['case']}) under {GOAL_LARGE_SECONDS:.0f} s: not met "
+            "(no solver finished within its time limit)."
         )
     return lines
 
@@ -767,7 +787,14 @@ def main() -> None:
         "--level-solvers", default="choose", help="solvers for the level run (choose = snop's)"
     )
     parser.add_argument(
-        "--profile", default="auto", help="case to profile (auto = the largest run; none)"
+        "--profile",
+        default="medium,large",
+        help="cases whose build_lp and post-processing are profiled (comma-separated; none)",
+    )
+    parser.add_argument(
+        "--plan-anyway",
+        action="store_true",
+        help="run plan_supply even when its solver hit the time limit in the solver table",
     )
     parser.add_argument(
         "--only",
@@ -795,8 +822,7 @@ def main() -> None:
         key, _, seconds = item.partition("=")
         case, _, solver = key.partition(":")
         args.limits[(case, solver)] = float(seconds)
-    if args.profile == "auto":
-        args.profile = max(names, key=lambda c: math.prod(CASES[c]))
+    args.profile = [c for c in args.profile.split(",") if c and c != "none"]
 
     version = code_version()
     supply = supply_version()
@@ -879,13 +905,14 @@ stock and backlog, safety stock = half the next month's demand, end-inventory ta
 of products. Each solve ran once with a {args.time_limit:.0f} s time limit{overrides}; prepare,
 build_lp and the hand-over best of {args.repeat}. "solve s" is `solve_lp`'s figure, which
 includes handing the matrix to HiGHS ("hand-over s"); ipm-nocross is HiGHS ipm with
-`run_crossover` off, called directly with the same hand-over. "x choice" = solve time over
-that of the solver snop chooses for the model (simplex up to {LARGE_MODEL_COLUMNS:,}
+`run_crossover` off (`solve_lp` options, or highspy with the same hand-over). "x choice" =
+solve time over that of the solver snop chooses for the model (simplex up to {LARGE_MODEL_COLUMNS:,}
 columns, ipm above). "rel. diff" = |objective - reference| / max(1, |reference|);
 "max violation" = largest row or bound violation relative to 1 + |bound|; "columns > 1e-6"
 counts non-zero values (a vertex solution has at most one per row). plan_supply =
-prepare + build + solve + frames + explanation with snop's solver choice; post-processing
-timed on that solver's solution from the table.
+prepare + build + solve + frames + explanation with snop's solver choice (not rerun when that
+solver already hit its time limit in the table); post-processing timed on that solver's
+solution from the table (else the reference's).
 
 {table}
 

@@ -236,7 +236,8 @@ def _details(
     subcontract = frames["products"].set_index(["product_id", "period"])["subcontract"]
     served = frames["segments"]
     priority = problem.segments.set_index("segment")["priority"]
-    at_regular = _at_regular_hours(problem, frames["resources"])
+    at_regular = _at_regular_hours(problem, frames["resources"], late)
+    first_served = _served_first(served, priority)
     texts = []
     for row in late.to_dict("records"):
         product = products.loc[row["product_id"]]
@@ -264,24 +265,32 @@ def _details(
             )
         bought = float(subcontract.get((row["product_id"], row["period"]), 0.0))
         text += _subcontract_note(product, bought)
-        text += _priority_note(served, priority, row)
+        text += _priority_note(first_served, priority, row)
         texts.append(text)
     return pd.Series(texts, index=late.index, dtype=object)
 
 
-def _at_regular_hours(problem: SupplyProblem, resources: pd.DataFrame) -> dict[Any, str]:
-    """(product, month index) -> routing resources using all their regular hours then."""
+def _at_regular_hours(
+    problem: SupplyProblem, resources: pd.DataFrame, late: pd.DataFrame
+) -> dict[Any, str]:
+    """(product, month index) -> routing resources using all their regular hours then.
+
+    Only for the late cells' last possible start month, the one their cause looks at.
+    """
     order = {p: i for i, p in enumerate(problem.periods)}
     busy = resources[
         (resources["load"] >= resources["regular_capacity"] - _TOL)
         & (resources["regular_capacity"] > 0)
     ]
-    if busy.empty:
+    if busy.empty or late.empty:
         return {}
-    cells = problem.routings[["product_id", "resource_id"]].merge(
-        busy[["resource_id", "period"]], on="resource_id"
+    busy = busy.assign(t=busy["period"].map(order))[["resource_id", "t"]]
+    wanted = late[["product_id", "latest_start"]].drop_duplicates()
+    cells = (
+        wanted.rename(columns={"latest_start": "t"})
+        .merge(problem.routings[["product_id", "resource_id"]], on="product_id")
+        .merge(busy, on=["resource_id", "t"])
     )
-    cells["t"] = cells["period"].map(order)
     grouped = cells.groupby(["product_id", "t"])["resource_id"].agg(", ".join)
     return {key: str(value) for key, value in grouped.items()}
 
@@ -295,18 +304,29 @@ def _subcontract_note(product: pd.Series | pd.DataFrame, bought: float) -> str:
     return ""
 
 
-def _priority_note(served: pd.DataFrame, priority: pd.Series, row: dict[Hashable, Any]) -> str:
-    others = served[
-        (served["product_id"] == row["product_id"])
-        & (served["period"] == row["period"])
-        & (served["segment"] != row["segment"])
-        & (served["backlog"] <= _LATE_TOL)
-        & (served["demand"] > 0)
-    ]
-    first = others[others["segment"].map(priority) < priority.get(row["segment"], np.inf)]
-    if first.empty:
+def _served_first(served: pd.DataFrame, priority: pd.Series) -> dict[Any, list[tuple[int, str]]]:
+    """(product, month) -> the segments served in full then, with their priority."""
+    full = served[(served["backlog"] <= _LATE_TOL) & (served["demand"] > 0)]
+    ranks = np.nan_to_num(
+        pd.to_numeric(full["segment"].map(priority), errors="coerce").to_numpy(dtype=float),
+        nan=np.inf,
+    )
+    keys = zip(full["product_id"], full["period"], strict=True)
+    out: dict[Any, list[tuple[int, str]]] = {}
+    for key, rank, segment in zip(keys, ranks, full["segment"], strict=True):
+        out.setdefault(key, []).append((rank, segment))
+    return out
+
+
+def _priority_note(
+    first: dict[Any, list[tuple[int, str]]], priority: pd.Series, row: dict[Hashable, Any]
+) -> str:
+    mine = priority.get(row["segment"], np.inf)
+    served = first.get((row["product_id"], row["period"]), [])
+    higher = [segment for rank, segment in sorted(served) if rank < mine]
+    if not higher:
         return ""
-    return f"; {', '.join(first['segment'])} (higher priority) served in full first"
+    return f"; {', '.join(higher)} (higher priority) served in full first"
 
 
 def _cost_sentences(problem: SupplyProblem, costs: pd.DataFrame, money: _Money) -> list[str]:
