@@ -88,6 +88,7 @@ from snop.supply.solve import (  # noqa: E402
     LpSolution,
     SolveStatus,
     choose_solver,
+    hand_over,
     solve_lp,
 )
 
@@ -286,29 +287,12 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return best, out
 
 
-def _hand_over(highs: highspy.Highs, lp: SupplyLp) -> None:
-    """Pass the model exactly as ``solve_lp`` does."""
-    n_rows, n_cols = lp.shape
-    highs.addVars(n_cols, lp.col_lower, lp.col_upper)
-    highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), lp.cost)
-    matrix = lp.matrix
-    highs.addRows(
-        n_rows,
-        lp.row_lower,
-        lp.row_upper,
-        matrix.nnz,
-        matrix.indptr.astype(np.int32),
-        matrix.indices.astype(np.int32),
-        matrix.data,
-    )
-
-
 def hand_over_seconds(lp: SupplyLp) -> float:
     """Time of the model hand-over alone (no solve)."""
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     started = time.perf_counter()
-    _hand_over(highs, lp)
+    hand_over(highs, lp)
     return time.perf_counter() - started
 
 
@@ -329,7 +313,7 @@ def solve_direct(lp: SupplyLp, options: dict[str, Any], time_limit: float) -> Lp
         highs.setOptionValue(name, value)
     n_rows, n_cols = lp.shape
     started = time.perf_counter()
-    _hand_over(highs, lp)
+    hand_over(highs, lp)
     highs.run()
     seconds = time.perf_counter() - started
     status = _STATUS.get(highs.getModelStatus(), SolveStatus.UNKNOWN)

@@ -56,6 +56,23 @@ class LpSolution:
         return self.status is SolveStatus.OPTIMAL
 
 
+def hand_over(highs: highspy.Highs, lp: SupplyLp) -> None:
+    """Pass the model to HiGHS in three vector calls (columns, costs, rows as CSR)."""
+    n_rows, n_cols = lp.shape
+    highs.addVars(n_cols, lp.col_lower, lp.col_upper)
+    highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), lp.cost)
+    matrix = lp.matrix
+    highs.addRows(
+        n_rows,
+        lp.row_lower,
+        lp.row_upper,
+        matrix.nnz,
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data,
+    )
+
+
 def choose_solver(lp: SupplyLp, requested: str = "choose") -> str:
     """Simplex for small plans (exact duals, fast), interior point for large ones."""
     if requested != "choose":
@@ -84,18 +101,7 @@ def solve_lp(
         highs.setOptionValue(name, value)
     n_rows, n_cols = lp.shape
     started = time.perf_counter()
-    highs.addVars(n_cols, lp.col_lower, lp.col_upper)
-    highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), lp.cost)
-    matrix = lp.matrix
-    highs.addRows(
-        n_rows,
-        lp.row_lower,
-        lp.row_upper,
-        matrix.nnz,
-        matrix.indptr.astype(np.int32),
-        matrix.indices.astype(np.int32),
-        matrix.data,
-    )
+    hand_over(highs, lp)
     highs.run()
     seconds = time.perf_counter() - started
     status = _STATUS.get(highs.getModelStatus(), SolveStatus.UNKNOWN)
