@@ -258,7 +258,7 @@ def _details(
         else:
             busy = at_regular.get((row["product_id"], row["latest_start"]))
             text = (
-                f"{busy} worked all regular hours; overtime or building "
+                f"{busy} worked all regular hours, and overtime or building "
                 "ahead cost more than being late"
                 if busy
                 else "capacity was free, but being late cost less than making it in time"
