@@ -48,7 +48,6 @@ import cProfile
 import datetime as dt
 import gc
 import hashlib
-import inspect
 import io
 import json
 import math
@@ -86,7 +85,6 @@ from snop.supply.problem import (  # noqa: E402
 from snop.supply.solve import (  # noqa: E402
     LARGE_MODEL_COLUMNS,
     LpSolution,
-    SolveStatus,
     choose_solver,
     hand_over,
     solve_lp,
@@ -296,50 +294,10 @@ def hand_over_seconds(lp: SupplyLp) -> float:
     return time.perf_counter() - started
 
 
-_STATUS = {
-    highspy.HighsModelStatus.kOptimal: SolveStatus.OPTIMAL,
-    highspy.HighsModelStatus.kInfeasible: SolveStatus.INFEASIBLE,
-    highspy.HighsModelStatus.kUnbounded: SolveStatus.UNBOUNDED,
-    highspy.HighsModelStatus.kTimeLimit: SolveStatus.TIME_LIMIT,
-}
-
-
-def solve_direct(lp: SupplyLp, options: dict[str, Any], time_limit: float) -> LpSolution:
-    """``solve_lp`` with extra HiGHS options (e.g. ``run_crossover`` off)."""
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", float(time_limit))
-    for name, value in options.items():
-        highs.setOptionValue(name, value)
-    n_rows, n_cols = lp.shape
-    started = time.perf_counter()
-    hand_over(highs, lp)
-    highs.run()
-    seconds = time.perf_counter() - started
-    status = _STATUS.get(highs.getModelStatus(), SolveStatus.UNKNOWN)
-    info = highs.getInfo()
-    iterations = int(
-        info.simplex_iteration_count + info.ipm_iteration_count + info.pdlp_iteration_count
-    )
-    if status is SolveStatus.OPTIMAL:
-        solution = highs.getSolution()
-        values = np.asarray(solution.col_value)
-        duals = np.asarray(solution.row_dual)
-        objective = float(info.objective_function_value)
-    else:
-        values, duals, objective = np.zeros(n_cols), np.zeros(n_rows), float("nan")
-    name = "+".join(f"{k}={v}" for k, v in options.items())
-    return LpSolution(status, objective, values, duals, name, seconds, iterations)
-
-
 def run_solver(lp: SupplyLp, solver: str, time_limit: float) -> LpSolution:
     """One solve by bench solver name."""
     if solver == "ipm-nocross":
-        if "options" in inspect.signature(solve_lp).parameters:  # snop since f4e1090
-            return solve_lp(
-                lp, solver="ipm", time_limit=time_limit, options={"run_crossover": "off"}
-            )
-        return solve_direct(lp, {"solver": "ipm", "run_crossover": "off"}, time_limit)
+        return solve_lp(lp, solver="ipm", time_limit=time_limit, options={"run_crossover": "off"})
     return solve_lp(lp, solver=solver, time_limit=time_limit)
 
 
