@@ -11,7 +11,10 @@ import typer
 from rich.table import Table
 
 from snop import __version__
+from snop.cli import cycle as cycle_cli
 from snop.cli import demand as demand_cli
+from snop.cli import reconcile as reconcile_cli
+from snop.cli import scenario as scenario_cli
 from snop.cli import supply as supply_cli
 from snop.cli.common import STATE, DbOption, JsonOption, actor, open_db
 from snop.cli.render import console, err_console, print_issues, print_json
@@ -188,6 +191,15 @@ app.command("forecast-csv")(demand_cli.forecast_csv)
 app.add_typer(supply_cli.app, name="supply")
 app.command("plan")(supply_cli.plan)
 app.command("capacity")(supply_cli.capacity)
+app.command("money")(reconcile_cli.money)
+app.command("scorecard")(reconcile_cli.scorecard)
+app.command("kpis")(reconcile_cli.kpis)
+app.command("exceptions")(reconcile_cli.exceptions)
+app.add_typer(scenario_cli.app, name="scenario")
+app.command("tradeoff")(scenario_cli.tradeoff)
+app.command("publish")(cycle_cli.publish)
+app.add_typer(cycle_cli.app, name="cycle")
+app.add_typer(cycle_cli.versions_app, name="versions")
 
 
 def run() -> None:

@@ -371,6 +371,18 @@ RECEIPTS = Sheet(
     required=False,
 )
 
+PRODUCTION = Sheet(
+    "production",
+    "Optional: units actually produced (completed) per product and month, for plan adherence.",
+    (
+        _id("product_id", "The product (from the products sheet).", references="products"),
+        Column("period", Kind.PERIOD, "Month the units were produced (YYYY-MM)."),
+        _qty("quantity", "Units produced that month."),
+    ),
+    key=("product_id", "period"),
+    required=False,
+)
+
 TARGET_SCOPE_ALL = "all"
 KNOWN_METRICS = {
     "revenue": "Revenue in the period (money).",
@@ -477,6 +489,7 @@ SHEETS: tuple[Sheet, ...] = (
     DEMAND_HISTORY,
     INVENTORY,
     RECEIPTS,
+    PRODUCTION,
     TARGETS,
     EVENTS,
     DEMAND_PLAN,

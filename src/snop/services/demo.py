@@ -7,13 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+import pandas as pd
+
 from snop.demand.forecast import ForecastSettings
 from snop.demo.company import DEMO_NAME, build_demo_company
 from snop.errors import InvalidInput, Issue
 from snop.frames import PERIOD_PATTERN, shift_period
-from snop.services import demand, imports, supply
+from snop.services import audit, demand, imports, scenarios, supply
 from snop.services.database import Database
 from snop.services.status import COMPANY_NAME
+from snop.store import cycles as cycle_store
 
 DEFAULT_SEED = 42
 
@@ -78,7 +81,12 @@ class DemoSummary:
             f"  supply plan version {p['version']} ({p['strategy']} strategy, {p['status']}): "
             f"cost {p['total_cost']:,.0f}"
         ]
-        return lines + [f"    {sentence}" for sentence in p["headlines"]]
+        lines += [f"    {sentence}" for sentence in p["headlines"]]
+        runs = p.get("scenarios") or []
+        if runs:
+            names = ", ".join(f"{r['name']} ({r['status']})" for r in runs)
+            lines.append(f"  {len(runs)} scenarios run: {names}")
+        return lines
 
     def render(self, database: str) -> str:
         """The summary a new user reads after ``snop demo``."""
@@ -113,6 +121,10 @@ NEXT_STEPS = [
     ("snop plan", "plan supply again (--strategy level|chase) and read why"),
     ("snop supply show", "the supply plan by family: production, stock, backlog"),
     ("snop supply late", "every late order and its cause"),
+    ("snop scorecard", "the plan against the strategy's targets, in units and money"),
+    ("snop exceptions", "what needs attention, ranked by money at stake"),
+    ("snop scenario compare base peak-surge", "a what-if next to the plan, with deltas"),
+    ("snop publish", "make the plan the cycle's plan of record"),
     ("snop status", "what the database holds"),
     ("snop export demo.xlsx", "the demo as a workbook, to copy"),
     ("snop template my-data.xlsx", "an empty workbook, every column explained"),
@@ -174,8 +186,14 @@ def build_demo(
         is_demo=True,
         settings={COMPANY_NAME: DEMO_NAME},
     )
+    with db.sessions.begin() as s:
+        cleared = cycle_store.clear(s)
+        if cleared:
+            audit.record(s, actor, "demo.reset_cycles", details={"rows": cleared})
     forecast_summary = _plan(db, actor, last_history_month, say) if forecast else None
     supply_summary = _supply(db, actor, say) if forecast else None
+    if supply_summary is not None and supply_summary["status"] == "optimal":
+        supply_summary["scenarios"] = _scenarios(db, actor, say)
     history = sheets["demand_history"]["period"]
     targets = sheets["targets"]
     return DemoSummary(
@@ -270,6 +288,55 @@ def _plan(
 
 DEMO_HEADLINES = 4
 """Sentences of the plan's explanation shown in the demo summary."""
+
+
+def demo_scenarios(periods: list[str], demand: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
+    """The demo's what-ifs: a surge in the peak season, a line down, a new tent.
+
+    ``demand`` is the plan's product rows (period, demand); the peak is the three months in
+    a row with the most demand in the first year.
+    """
+    monthly = demand.groupby("period")["demand"].sum().reindex(periods[:12]).fillna(0.0)
+    window = monthly.rolling(3).sum()
+    end = periods.index(str(window.idxmax()))
+    peak_from, peak_to = periods[end - 2], periods[end]
+    return [
+        (
+            "peak-surge",
+            "Demand 20% above the consensus in the three peak months.",
+            [f"demand pct=20 from={peak_from} to={peak_to}"],
+        ),
+        (
+            "sewing-line-down",
+            "Sewing line 2 stopped for two months for a refit.",
+            [f"capacity resource_id=N-SEW2 pct=-100 from={periods[2]} to={periods[3]}"],
+        ),
+        (
+            "new-tent",
+            "A 3-person tent launched like the TN-200, taking 30% of its units.",
+            [
+                f"new_product product_id=TN-300 like=TN-200 launch_period={periods[3]} "
+                "share=0.6 ramp_months=3 cannibalisation=0.3 name=Trailhead-3"
+            ],
+        ),
+    ]
+
+
+def _scenarios(db: Database, actor: str, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Create and run the demo's scenarios and the ready-made pessimistic and optimistic."""
+    say("running scenarios")
+    plan = supply.stored_plan(db)
+    products = plan.tables["products"]
+    periods = sorted(products["period"].unique())
+    for name, description, changes in demo_scenarios(periods, products):
+        parsed = [scenarios.change_from_text(text) for text in changes]
+        scenarios.create(db, name, parsed, actor=actor, description=description)
+    scenarios.create_ready_made(db, actor=actor)
+    runs = []
+    for view in scenarios.list_scenarios(db):
+        result = scenarios.run(db, view["name"], actor=actor)
+        runs.append({"name": view["name"], "status": result.status, "seconds": result.seconds})
+    return runs
 
 
 def _supply(db: Database, actor: str, say: Callable[[str], None]) -> dict[str, Any]:

@@ -136,19 +136,16 @@ def import_raw(
                 store_frames.delete_all_sheets(s)
             for key, value in (settings or {}).items():
                 s.merge(Setting(key=key, value=value))
-            known = KnownKeys() if replace else store_frames.read_known_keys(s)
-            checked = check_workbook(raw.sheets, known, required=required)
-            issues = raw.issues + checked.issues
-            if any(i.severity == "error" for i in issues):
-                raise InvalidInput(issues)
-            report = _write(
+            known = KnownKeys() if replace else None
+            report = import_into(
                 s,
-                checked,
+                raw,
                 source=source,
                 actor=actor,
                 dry_run=dry_run,
                 is_demo=is_demo,
-                warnings=[i for i in issues if i.severity != "error"],
+                required=required,
+                known=known,
             )
             if dry_run:
                 s.rollback()
@@ -158,6 +155,37 @@ def import_raw(
         except BaseException:
             s.rollback()
             raise
+
+
+def import_into(
+    s: Session,
+    raw: RawWorkbook,
+    *,
+    source: str,
+    actor: str,
+    dry_run: bool = False,
+    is_demo: bool = False,
+    required: frozenset[str] | None = None,
+    known: KnownKeys | None = None,
+) -> ImportReport:
+    """Check and upsert raw sheets inside the caller's transaction (it commits or not).
+
+    Raises ``InvalidInput`` with every issue found before anything is written.
+    """
+    known = known if known is not None else store_frames.read_known_keys(s)
+    checked = check_workbook(raw.sheets, known, required=required)
+    issues = raw.issues + checked.issues
+    if any(i.severity == "error" for i in issues):
+        raise InvalidInput(issues)
+    return _write(
+        s,
+        checked,
+        source=source,
+        actor=actor,
+        dry_run=dry_run,
+        is_demo=is_demo,
+        warnings=[i for i in issues if i.severity != "error"],
+    )
 
 
 def _refuse_replacing_user_data(s: Session) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +18,7 @@ from snop.contract.validate import PLANNING_SHEETS
 from snop.demand.plan import CONSENSUS
 from snop.errors import InvalidInput, Issue, NotFound
 from snop.frames import period_range, records
+from snop.reconcile.scenario import Change, PlanningData, apply_changes
 from snop.services import audit
 from snop.services.database import Database, open_database
 from snop.services.imports import import_workbook
@@ -28,6 +31,8 @@ from snop.supply.capacity import RoughCut, rough_cut
 from snop.supply.plan import PLAN_MEASURES, SupplyPlan, plan_supply
 from snop.supply.problem import NO_SEGMENT, PlanSettings, Strategy, SupplyProblem
 
+_BOUNDS = ["lo_80", "hi_80", "lo_95", "hi_95"]
+"""The consensus forecast's interval columns: pessimistic and optimistic scenarios."""
 ServiceMeasure = Literal["fill_rate", "cycle_service"]
 FROZEN_SETTING = "supply.frozen_periods"
 MEASURE_SETTING = "supply.service_measure"
@@ -39,6 +44,7 @@ _SHEETS = (
     "labour",
     "routings",
     "inventory",
+    "receipts",
     "demand_plan",
 )
 
@@ -107,8 +113,13 @@ def load_inputs(
     settings: PlanSettings,
     frozen_periods: int | None = None,
     service_measure: ServiceMeasure | None = None,
+    changes: Sequence[Change] = (),
 ) -> PlanInputs:
-    """Gather a plan's problem from the store: master data, demand, safety stocks, fence."""
+    """Gather a plan's problem from the store: master data, demand, safety stocks, fence.
+
+    ``changes`` (a scenario's) are applied to the data before safety stocks are set, so a
+    demand surge or a new service target carries through to the stock it needs.
+    """
     sheets = {name: store_frames.read_sheet(s, name) for name in _SHEETS}
     stored = _settings(s)
     measure: ServiceMeasure = service_measure or (
@@ -117,20 +128,43 @@ def load_inputs(
     frozen = frozen_periods if frozen_periods is not None else int(stored.get(FROZEN_SETTING, 0))
     notes: list[str] = []
     demand, source, forecast_id = _demand(s, sheets["demand_plan"])
-    periods = period_range(demand["period"].min(), demand["period"].max())
+    data = PlanningData(
+        periods=period_range(demand["period"].min(), demand["period"].max()),
+        demand=demand,
+        products=sheets["products"],
+        segments=sheets["segments"],
+        resources=sheets["resources"],
+        capacity=sheets["capacity"],
+        routings=sheets["routings"],
+        strategy=str(settings.strategy),
+    )
+    if changes:
+        data = apply_changes(data, changes)
+        settings = dataclasses.replace(settings, strategy=Strategy(data.strategy))
+    demand = data.demand[["product_id", "segment", "period", "quantity"]]
+    sheets = sheets | {
+        "products": data.products,
+        "segments": data.segments,
+        "resources": data.resources,
+        "capacity": data.capacity,
+        "routings": data.routings,
+    }
     safety, by_product = _safety_stocks(s, forecast_id, demand, sheets, measure, notes)
     monthly = demand.groupby(["product_id", "period"])["quantity"].sum().reset_index()
     targets = policy.inventory_targets(by_product, monthly)
-    fence = _fence(s, periods, frozen, notes)
+    fence = _fence(s, data.periods, frozen, notes)
+    if not fence.empty:  # a promoted scenario's new product may not be in the data (yet)
+        fence = fence[fence["product_id"].isin(data.products["product_id"])]
     problem = SupplyProblem(
-        periods=periods,
-        products=sheets["products"],
-        segments=sheets["segments"],
+        periods=data.periods,
+        products=data.products,
+        segments=data.segments,
         demand=demand,
-        resources=sheets["resources"],
-        routings=sheets["routings"],
+        resources=data.resources,
+        routings=data.routings,
         inventory=sheets["inventory"],
-        capacity=sheets["capacity"],
+        receipts=sheets["receipts"],
+        capacity=data.capacity,
         labour=sheets["labour"],
         safety_stock=by_product,
         frozen=fence,
@@ -150,7 +184,7 @@ def _demand(s: Session, demand_plan: pd.DataFrame) -> tuple[pd.DataFrame, str, i
     if version is None:
         raise NotFound("nothing to plan against: run `snop forecast` or import a demand_plan sheet")
     values = forecast_store.read_values(s, [version.id], streams=[CONSENSUS])
-    demand = values[["product_id", "segment", "period", "quantity"]]
+    demand = values[["product_id", "segment", "period", "quantity", *_BOUNDS]]
     return demand, f"forecast {version.id}", forecast_id
 
 
@@ -240,40 +274,56 @@ def run_plan(
             _save_setting(s, FROZEN_SETTING, str(frozen_periods))
         if service_measure is not None:
             _save_setting(s, MEASURE_SETTING, service_measure)
-        version_id = store.add_version(
-            s,
-            actor=actor,
-            strategy=str(strategy),
-            status=str(plan.status),
-            first_period=inputs.problem.periods[0],
-            horizon=len(inputs.problem.periods),
-            demand_source=inputs.demand_source,
-            forecast_version_id=inputs.forecast_version_id,
-            frozen_periods=inputs.frozen_periods,
-            service_measure=inputs.service_measure,
-            total_cost=None if np.isnan(plan.total_cost) else plan.total_cost,
-            costs=plan.cost_breakdown(),
-            explanation={
-                "sentences": plan.explanation.sentences,
-                "reasons": plan.explanation.reasons,
-                "notes": inputs.notes,
-                "bottlenecks": records(plan.explanation.bottlenecks),
-            },
-            stats=plan.stats.to_dict(),
-            settings={"solver": solver},
-            seconds=seconds,
-        )
-        if plan.feasible:
-            store.write_plan(s, version_id, _plan_frames(plan, inputs))
-        audit.record(
-            s,
-            actor,
-            "supply.plan_run",
-            entity="plan_version",
-            entity_key=str(version_id),
-            details={"status": str(plan.status), "strategy": str(strategy)},
-        )
+        version_id = store_run(s, actor, plan, inputs, solver=solver, seconds=seconds)
     return PlanRun(version_id, plan, inputs)
+
+
+def store_run(
+    s: Session,
+    actor: str,
+    plan: SupplyPlan,
+    inputs: PlanInputs,
+    *,
+    solver: str,
+    seconds: float,
+    scenario_id: int | None = None,
+) -> int:
+    """Store a plan run as a new version (with its tables when feasible); audit it."""
+    version_id = store.add_version(
+        s,
+        actor=actor,
+        strategy=plan.strategy,
+        status=str(plan.status),
+        first_period=inputs.problem.periods[0],
+        horizon=len(inputs.problem.periods),
+        demand_source=inputs.demand_source,
+        forecast_version_id=inputs.forecast_version_id,
+        frozen_periods=inputs.frozen_periods,
+        service_measure=inputs.service_measure,
+        total_cost=None if np.isnan(plan.total_cost) else plan.total_cost,
+        costs=plan.cost_breakdown(),
+        explanation={
+            "sentences": plan.explanation.sentences,
+            "reasons": plan.explanation.reasons,
+            "notes": inputs.notes,
+            "bottlenecks": records(plan.explanation.bottlenecks),
+        },
+        stats=plan.stats.to_dict(),
+        settings={"solver": solver},
+        seconds=seconds,
+        scenario_id=scenario_id,
+    )
+    if plan.feasible:
+        store.write_plan(s, version_id, _plan_frames(plan, inputs))
+    audit.record(
+        s,
+        actor,
+        "supply.plan_run",
+        entity="plan_version",
+        entity_key=str(version_id),
+        details={"status": str(plan.status), "strategy": plan.strategy, "scenario": scenario_id},
+    )
+    return version_id
 
 
 def _plan_frames(plan: SupplyPlan, inputs: PlanInputs) -> dict[str, pd.DataFrame]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from snop.contract.sheets import SHEETS, SHEETS_BY_NAME, Kind, Sheet
 from snop.contract.validate import KnownKeys
 from snop.store.tables import (
+    ActualProduction,
     Base,
     Customer,
     DemandHistory,
@@ -46,6 +47,7 @@ SHEET_TABLES: dict[str, type[Base]] = {
     "demand_history": DemandHistory,
     "inventory": InventoryPosition,
     "receipts": ScheduledReceipt,
+    "production": ActualProduction,
     "targets": StrategyTarget,
     "events": MarketEvent,
     "demand_plan": DemandPlanLine,
@@ -65,6 +67,7 @@ WRITE_ORDER = (
     "demand_history",
     "inventory",
     "receipts",
+    "production",
     "targets",
     "events",
     "demand_plan",

@@ -46,8 +46,13 @@ def write_plan(s: Session, version_id: int, frames: dict[str, pd.DataFrame]) -> 
 def latest_version(
     s: Session, *, published: bool = False, feasible: bool = False
 ) -> PlanVersion | None:
-    """The newest plan version; only published ones, or only feasible ones, if asked."""
+    """The newest plan run (scenarios' plans aside); only published or feasible ones if asked.
+
+    A promoted scenario's plan counts once it is published.
+    """
     query = select(PlanVersion).order_by(PlanVersion.id.desc()).limit(1)
+    if not published:
+        query = query.where(PlanVersion.scenario_id.is_(None))
     if published:
         query = query.where(PlanVersion.published_at.is_not(None))
     if feasible:
@@ -77,6 +82,7 @@ def versions(s: Session) -> pd.DataFrame:
         "frozen_periods",
         "total_cost",
         "published_at",
+        "scenario_id",
     ]
     rows = s.execute(
         select(*[getattr(PlanVersion, c) for c in columns]).order_by(PlanVersion.id.desc())

@@ -2,6 +2,7 @@
 
 from snop.store.tables.audit import AuditEvent, DataImport, Setting
 from snop.store.tables.base import Base
+from snop.store.tables.cycle import InventorySnapshot, PlanCycle, Scenario
 from snop.store.tables.demand import (
     DemandOverride,
     ForecastError,
@@ -11,6 +12,7 @@ from snop.store.tables.demand import (
     ForecastVersion,
 )
 from snop.store.tables.master import (
+    ActualProduction,
     Customer,
     DemandHistory,
     DemandPlanLine,
@@ -35,6 +37,10 @@ from snop.store.tables.supply import (
 )
 
 __all__ = [
+    "ActualProduction",
+    "InventorySnapshot",
+    "PlanCycle",
+    "Scenario",
     "PlanCost",
     "PlanLate",
     "PlanProduct",

@@ -140,6 +140,15 @@ class ScheduledReceipt(Versioned, Base):
     quantity: Mapped[float] = mapped_column(Float)
 
 
+class ActualProduction(Versioned, Base):
+    """Units a product actually produced (completed) in a month: the plan's adherence."""
+
+    __tablename__ = "actual_production"
+    product_id: Mapped[str] = mapped_column(_fk("product.product_id"), primary_key=True)
+    period: Mapped[str] = mapped_column(PERIOD, primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+
+
 class StrategyTarget(Versioned, Base):
     """A strategy target: a metric's value for a month or year and a scope."""
 

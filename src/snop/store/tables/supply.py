@@ -40,6 +40,9 @@ class PlanVersion(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    scenario_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The scenario the plan was made for; None for the cycle's own plan runs. (No foreign
+    key: a scenario points at its last plan, and a cycle of keys would tangle deletes.)"""
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 

@@ -1,0 +1,411 @@
+"""Scenarios: named what-ifs on top of the cycle's data, run, compared and promoted.
+
+A scenario stores only its changes. Running one reads the cycle's current data, applies
+the changes, re-sets safety stocks, re-plans supply and scores the plan (money, KPIs,
+scorecard, exceptions), so it stays right when the base data is corrected. Any number of
+scenarios can exist; each run is kept as a plan version of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from snop.errors import Conflict, InvalidInput, Issue, NotFound
+from snop.frames import records
+from snop.reconcile.money import standard_costs
+from snop.reconcile.scenario import (
+    CHANGE_KINDS,
+    BoundName,
+    DemandBound,
+    ServiceTargetChange,
+    describe,
+    parse_change,
+    parse_changes,
+)
+from snop.services import audit
+from snop.services import cycle as cycle_service
+from snop.services.database import Database
+from snop.services.reconcile import Evaluation, evaluate_book, load_book, plan_of_record_id
+from snop.services.supply import load_inputs, store_run
+from snop.store import cycles as cycle_store
+from snop.store.tables import Scenario
+from snop.supply.explain import planned_service
+from snop.supply.plan import plan_supply
+from snop.supply.problem import PlanSettings
+
+BASE = "base"
+"""Compare's name for the cycle's plan of record."""
+READY_MADE = {
+    "pessimistic": ("Demand at the low end of the forecast's 80% interval.", "lo_80"),
+    "optimistic": ("Demand at the high end of the forecast's 80% interval.", "hi_80"),
+}
+
+
+def change_from_text(text: str) -> dict[str, Any]:
+    """A change written on a command line: ``demand pct=20 family=Tents from=2027-05``.
+
+    The first word is the kind; ``from``/``to`` stand for period_from/period_to; numbers
+    are read as numbers where the change's field is a number.
+    """
+    words = text.split()
+    if not words:
+        raise InvalidInput([Issue("bad_change", "an empty change: start with its kind")])
+    kind, pairs = words[0], words[1:]
+    cls = CHANGE_KINDS.get(kind)
+    if cls is None:
+        known = ", ".join(CHANGE_KINDS)
+        raise InvalidInput([Issue("unknown_kind", f"'{kind}' is not a change kind ({known})")])
+    types = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+    change: dict[str, Any] = {"kind": kind}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidInput(
+                [Issue("bad_change", f"'{pair}' in '{text}' is not written field=value")]
+            )
+        key = _ALIASES.get(key, key)
+        change[key] = _number(value) if types.get(key, "").startswith(("float", "int")) else value
+    return change
+
+
+_ALIASES = {"from": "period_from", "to": "period_to", "like": "like_product_id"}
+
+
+def _number(value: str) -> float | str:
+    try:
+        return float(value.rstrip("%"))
+    except ValueError:
+        return value  # parse_change names the field that is not a number
+
+
+def create(
+    db: Database,
+    name: str,
+    changes: Sequence[dict[str, Any]],
+    *,
+    actor: str,
+    description: str = "",
+) -> dict[str, Any]:
+    """Store a new scenario (its changes only); names are unique, ``base`` is reserved."""
+    name = name.strip()
+    if not name or name == BASE:
+        raise InvalidInput([Issue("bad_name", f"a scenario needs a name other than '{BASE}'")])
+    parsed = parse_changes(list(changes))
+    if not parsed:
+        raise InvalidInput([Issue("no_changes", "a scenario needs at least one change")])
+    with db.sessions.begin() as s:
+        if cycle_store.scenario_named(s, name) is not None:
+            raise Conflict(f"there is already a scenario named '{name}'")
+        scenario = Scenario(
+            name=name,
+            description=description,
+            changes=[c.to_dict() for c in parsed],
+            created_by=actor,
+            summary={},
+        )
+        s.add(scenario)
+        s.flush()
+        audit.record(
+            s,
+            actor,
+            "scenario.create",
+            entity="scenario",
+            entity_key=name,
+            details={"changes": scenario.changes},
+        )
+        return _view(scenario)
+
+
+def create_ready_made(db: Database, *, actor: str) -> list[dict[str, Any]]:
+    """The pessimistic and optimistic scenarios from the forecast's intervals (if missing)."""
+    made = []
+    with db.sessions.begin() as s:
+        missing = [n for n in READY_MADE if cycle_store.scenario_named(s, n) is None]
+    for name in missing:
+        description, bound = READY_MADE[name]
+        made.append(
+            create(
+                db,
+                name,
+                [DemandBound(cast(BoundName, bound)).to_dict()],
+                actor=actor,
+                description=description,
+            )
+        )
+    return made
+
+
+def _view(scenario: Scenario) -> dict[str, Any]:
+    changes = [describe(parse_change(c)) for c in scenario.changes]
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "changes": changes,
+        "created_by": scenario.created_by,
+        "created_at": _iso(scenario.created_at),
+        "run_at": _iso(scenario.run_at),
+        "plan_version": scenario.plan_version_id,
+        "promoted_at": _iso(scenario.promoted_at),
+        "summary": scenario.summary,
+        "version": scenario.version,
+    }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def list_scenarios(db: Database) -> list[dict[str, Any]]:
+    """Every scenario with its changes in words and its last run's headline."""
+    with db.sessions.begin() as s:
+        return [_view(sc) for sc in cycle_store.scenarios(s)]
+
+
+def show(db: Database, name: str) -> dict[str, Any]:
+    """One scenario."""
+    with db.sessions.begin() as s:
+        return _view(_scenario(s, name))
+
+
+def _scenario(s: Session, name: str) -> Scenario:
+    scenario = cycle_store.scenario_named(s, name)
+    if scenario is None:
+        known = ", ".join(sc.name for sc in cycle_store.scenarios(s)) or "none yet"
+        raise NotFound(f"there is no scenario '{name}' (scenarios: {known})")
+    return scenario
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioRun:
+    """A scenario's plan and its evaluation."""
+
+    name: str
+    version_id: int
+    status: str
+    seconds: float
+    evaluation: Evaluation | None
+    explanation: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "plan_version": self.version_id,
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "headline": None if self.evaluation is None else self.evaluation.headline(),
+            "scorecard": [] if self.evaluation is None else records(self.evaluation.scorecard),
+            "explanation": self.explanation,
+        }
+
+
+def run(db: Database, name: str, *, actor: str) -> ScenarioRun:
+    """Re-derive the scenario's plan from today's data and its changes; score it."""
+    started = time.perf_counter()
+    with db.sessions.begin() as s:
+        scenario = _scenario(s, name)
+        changes = parse_changes(scenario.changes)
+        inputs = load_inputs(s, settings=PlanSettings(), changes=changes)
+        plan = plan_supply(inputs.problem)
+        version_id = store_run(
+            s,
+            actor,
+            plan,
+            inputs,
+            solver="choose",
+            seconds=plan.stats.solve_seconds,
+            scenario_id=scenario.id,
+        )
+        evaluation = None
+        if plan.feasible:
+            s.flush()
+            evaluation = evaluate_book(load_book(s, version_id))
+        scenario.plan_version_id = version_id
+        scenario.run_at = dt.datetime.now(dt.UTC)
+        scenario.summary = _summary(evaluation, plan.status, plan.explanation.sentences)
+        scenario.version += 1
+        audit.record(
+            s,
+            actor,
+            "scenario.run",
+            entity="scenario",
+            entity_key=name,
+            details={"plan_version": version_id, "status": str(plan.status)},
+        )
+    seconds = time.perf_counter() - started
+    return ScenarioRun(
+        name, version_id, str(plan.status), seconds, evaluation, plan.explanation.sentences
+    )
+
+
+def _summary(evaluation: Evaluation | None, status: object, sentences: list[str]) -> dict[str, Any]:
+    summary: dict[str, Any] = {"status": str(status), "explanation": sentences[:6]}
+    if evaluation is not None:
+        summary |= evaluation.headline()
+    return summary
+
+
+def compare(db: Database, names: Sequence[str]) -> dict[str, Any]:
+    """Two or more scenarios (``base`` = the plan of record) side by side.
+
+    Returns the headline measures per scenario with their difference from the first, and
+    the families whose revenue, production and late units differ most.
+    """
+    if len(names) < 2:
+        raise InvalidInput([Issue("too_few", "compare needs two scenarios or more")])
+    with db.sessions.begin() as s:
+        versions = {name: _version_of(s, name) for name in names}
+        books = {name: load_book(s, v) for name, v in versions.items()}
+    evaluations = {name: evaluate_book(book) for name, book in books.items()}
+    measures = pd.DataFrame(
+        {name: _measures(ev, books[name].plan) for name, ev in evaluations.items()}
+    )
+    first = names[0]
+    for name in names[1:]:
+        measures[f"{name} - {first}"] = measures[name] - measures[first]
+    families = _family_differences(books, names)
+    return {
+        "scenarios": list(names),
+        "plan_versions": versions,
+        "measures": measures,
+        "families": families,
+    }
+
+
+def _version_of(s: Session, name: str) -> int:
+    if name == BASE:
+        return plan_of_record_id(s)
+    scenario = _scenario(s, name)
+    if scenario.plan_version_id is None:
+        raise Conflict(f"scenario '{name}' has not been run yet: `snop scenario run {name}`")
+    if scenario.summary.get("status") != "optimal":
+        raise Conflict(f"scenario '{name}' has no feasible plan to compare")
+    return int(scenario.plan_version_id)
+
+
+def _measures(evaluation: Evaluation, plan: dict[str, pd.DataFrame]) -> pd.Series:
+    money = evaluation.money_table([]).iloc[0]
+    products = plan["products"]
+    values: dict[str, float] = {
+        "revenue": float(money.get("revenue", np.nan)),
+        "gross margin": float(money.get("gross_margin", np.nan)),
+        "plan cost": float(evaluation.version.get("total_cost") or np.nan),
+        "inventory value (mean)": float(money.get("inventory_value", np.nan))
+        / max(products["period"].nunique(), 1),
+        "overtime cost": float(money.get("overtime_cost", np.nan)),
+        "subcontract cost": float(money.get("subcontract_cost", np.nan)),
+        "production (units)": float(products["production"].sum()),
+        "late units (month-end backlog)": float(products["backlog"].sum()),
+    }
+    service = planned_service(plan["segments"])
+    for row in service.to_dict("records"):
+        values[f"fill rate {row['segment']}"] = float(row["fill_rate"])
+    counts = evaluation.scorecard["status"].value_counts()
+    for status in ("green", "amber", "red"):
+        values[f"targets {status}"] = float(counts.get(status, 0))
+    return pd.Series(values)
+
+
+def _family_differences(books: dict[str, Any], names: Sequence[str], top: int = 5) -> pd.DataFrame:
+    """Per family: production, shipped and late units of each scenario; largest gaps first."""
+    frames = []
+    for name in names:
+        products = books[name].plan["products"]
+        sums = products.groupby("family")[["demand", "production", "shipped", "backlog"]].sum()
+        frames.append(sums.add_prefix(f"{name}:"))
+    table = pd.concat(frames, axis=1).fillna(0.0)
+    first = names[0]
+    spread = sum(
+        (table[f"{n}:production"] - table[f"{first}:production"]).abs()
+        + (table[f"{n}:demand"] - table[f"{first}:demand"]).abs()
+        for n in names[1:]
+    )
+    table["difference"] = spread
+    table = table.sort_values("difference", ascending=False).head(top)
+    return cast(pd.DataFrame, table.reset_index())
+
+
+def promote(db: Database, name: str, *, actor: str) -> dict[str, Any]:
+    """Make the scenario's last plan the cycle's plan of record (replacing any before it)."""
+    with db.sessions.begin() as s:
+        scenario = _scenario(s, name)
+        version = _version_of(s, name)
+        scenario.promoted_at = dt.datetime.now(dt.UTC)
+        scenario.version += 1
+        audit.record(
+            s,
+            actor,
+            "scenario.promote",
+            entity="scenario",
+            entity_key=name,
+            details={"plan_version": version},
+        )
+    view = cycle_service.publish(db, actor=actor, version_id=version, replace=True)
+    return {"scenario": name, **view.to_dict()}
+
+
+def tradeoff(
+    db: Database, *, levels: Sequence[float] = (0.80, 0.85, 0.90, 0.95, 0.97, 0.98, 0.99, 0.995)
+) -> pd.DataFrame:
+    """The service-inventory curve: what each service level costs in stock and in money.
+
+    For each level (the same target for every segment) safety stocks are set and the plan
+    re-optimised: the safety stock's value, its yearly holding cost, the plan's cost and
+    the fill rate it plans.
+    """
+    bad = [level for level in levels if not 0 < level < 1]
+    if bad:
+        raise InvalidInput([Issue("bad_level", f"service levels are fractions in (0, 1): {bad}")])
+    rows = []
+    with db.sessions.begin() as s:
+        for level in sorted(levels):
+            inputs = load_inputs(
+                s, settings=PlanSettings(), changes=[ServiceTargetChange(service_target=level)]
+            )
+            plan = plan_supply(inputs.problem)
+            rows.append(_tradeoff_row(level, inputs, plan))
+    table = pd.DataFrame(rows)
+    step = table["safety_stock_value"].diff() / (table["service_level"].diff() * 100)
+    table["value_per_point"] = step
+    return table
+
+
+def _tradeoff_row(level: float, inputs: Any, plan: Any) -> dict[str, float]:
+    problem = inputs.problem
+    products = problem.products.set_index("product_id")
+    safety = problem.safety_stock
+    months = max(len(problem.periods), 1)
+    standard = standard_costs(problem.products, problem.routings, problem.resources)
+    units = (
+        safety.groupby("product_id")["safety_stock"].sum() / months if not safety.empty else None
+    )
+    if units is None:
+        value = holding = stock = 0.0
+    else:
+        stock = float(units.sum())
+        value = float((units * standard.reindex(units.index).fillna(0.0)).sum())
+        holding = float((units * products["holding_cost"].reindex(units.index).fillna(0.0)).sum())
+    service = planned_service(plan.segments) if plan.feasible else pd.DataFrame()
+    fill = (
+        float(service["on_time"].sum() / service["demand"].sum())
+        if not service.empty and service["demand"].sum() > 0
+        else np.nan
+    )
+    return {
+        "service_level": level,
+        "safety_stock_units": stock,
+        "safety_stock_value": value,
+        "holding_cost_per_year": holding * 12,
+        "plan_cost": float(plan.total_cost),
+        "planned_fill_rate": fill,
+        "feasible": float(plan.feasible),
+    }
