@@ -67,8 +67,9 @@ def test_a_tolerance_is_kept_and_changes_the_colours(planned: Database) -> None:
     assert "amber" not in set(strict.scorecard["status"])
     again = reconcile.evaluate(planned)
     assert again.tolerance == 0.0
-    with pytest.raises(InvalidInput, match="tolerance"):
+    with pytest.raises(InvalidInput) as error:
         reconcile.evaluate(planned, tolerance=2.0)
+    assert "tolerance" in error.value.issues[0].message
 
 
 def test_publish_freezes_one_plan_of_record_per_cycle(planned: Database) -> None:
@@ -183,8 +184,9 @@ def test_bad_changes_name_the_change_and_field(planned: Database) -> None:
         [scenarios.change_from_text("capacity resource_id=NOPE pct=10")],
         actor="x",
     )
-    with pytest.raises(InvalidInput, match="NOPE"):
+    with pytest.raises(InvalidInput) as error:
         scenarios.run(planned, "ghost", actor="x")
+    assert "NOPE" in str(error.value.issues[0])
 
 
 def _actuals(db: Database, month: str) -> dict[str, pd.DataFrame]:
@@ -257,7 +259,7 @@ def test_versions_diff_names_the_demand_change(planned: Database) -> None:
     scenarios.create(
         planned,
         "spares-up",
-        [scenarios.change_from_text("demand pct=50 family=Spares from=2027-01 to=2027-01")],
+        [scenarios.change_from_text('demand pct=50 family="Spares & Accessories" from=2027-01 to=2027-01')],
         actor="exec",
     )
     later = scenarios.run(planned, "spares-up", actor="exec").version_id

@@ -41,9 +41,9 @@ def month_actuals(
     ``receipts`` the scheduled receipts already known.
     """
     rng = np.random.default_rng(seed)
-    plan = plan_products[plan_products["period"] == month].set_index("product_id")
     ids = products["product_id"].astype(str).tolist()
-    plan = plan.reindex(ids).fillna(0.0)
+    month_plan = plan_products[plan_products["period"] == month].set_index("product_id")
+    plan = month_plan[["demand", "production", "receipts", "subcontract"]].reindex(ids).fillna(0.0)
     lead = products.set_index("product_id")["lead_time"].reindex(ids).fillna(0).astype(int)
     surprise = rng.lognormal(-0.5 * _SURPRISE_SIGMA**2, _SURPRISE_SIGMA, len(ids))
     orders = np.rint(plan["demand"].to_numpy() * surprise)
@@ -51,7 +51,7 @@ def month_actuals(
     # What arrives: this month's own production when it takes no time, else what was started
     # earlier (the plan's receipts), plus what is bought in.
     arrivals = np.where(lead.to_numpy() == 0, made, plan["receipts"].to_numpy())
-    position = inventory.set_index("product_id").reindex(ids).fillna(0.0)
+    position = inventory.set_index("product_id")[["on_hand", "backlog"]].reindex(ids).fillna(0.0)
     available = position["on_hand"].to_numpy() + arrivals + plan["subcontract"].to_numpy()
     lines = _order_lines(month, ids, orders, customers, segments, history)
     owed_before = position["backlog"].to_numpy()

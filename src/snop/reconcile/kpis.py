@@ -87,10 +87,10 @@ def kpi_value(
     window = ledger[ledger["period"].isin(list(periods))]
     months = window["period"].nunique()
     rows = window[(window["scope_kind"] == scope_kind) & (window["scope"] == scope)]
-    sums, present = _sums(rows)
+    sums, _ = _sums(rows)
     if sums.empty:
         return float("nan")
-    values = _evaluate(sums, present, definition, months)
+    values = _evaluate(sums, definition, months)
     return float(values.iloc[0])
 
 
@@ -115,7 +115,7 @@ def kpi_table(ledger: pd.DataFrame, periods_by_basis: Mapping[str, Sequence[str]
         for name, definition in KPI_DEFINITIONS.items():
             if definition.numerator not in present:
                 continue
-            values = _evaluate(sums, present, definition, len(months))
+            values = _evaluate(sums, definition, len(months))
             values = values[present[definition.numerator]]
             frame = values.rename("value").reset_index()
             parts.append(
@@ -150,9 +150,7 @@ def _sums(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return sums, present
 
 
-def _evaluate(
-    sums: pd.DataFrame, present: pd.DataFrame, definition: KpiDefinition, months: int
-) -> pd.Series:
+def _evaluate(sums: pd.DataFrame, definition: KpiDefinition, months: int) -> pd.Series:
     """The KPI for every row of ``sums`` (NaN where it cannot be measured)."""
     nan = pd.Series(np.nan, index=sums.index)
     if definition.numerator not in sums:

@@ -30,7 +30,7 @@ load               hours loaded (production x hours_per_unit)  all resource
 capacity           regular hours available                     all resource
 capacity_cost      capacity x regular cost per hour            all resource
 overtime_hours     overtime hours worked (plan only)           all resource
-spend              money paid (plan only, see SPEND_COMPONENTS) all
+spend              money paid (plan only; SPEND_COMPONENTS)    all
 =================  ==========================================  ===========================
 
 An order line is a product x segment x month cell of the plan, or a product x customer x

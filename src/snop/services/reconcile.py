@@ -195,6 +195,7 @@ def _ledger(book: Book, money: pd.DataFrame, standard: pd.Series) -> pd.DataFram
         money,
         m["products"],
         standard,
+        resources=m["resources"],
     )
     first = plan["products"]["period"].min()
     history = book.history[book.history["period"] < first]

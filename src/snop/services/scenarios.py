@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,9 +55,13 @@ def change_from_text(text: str) -> dict[str, Any]:
     """A change written on a command line: ``demand pct=20 family=Tents from=2027-05``.
 
     The first word is the kind; ``from``/``to`` stand for period_from/period_to; numbers
-    are read as numbers where the change's field is a number.
+    are read as numbers where the change's field is a number; quote values with spaces
+    (``family="Sleeping Bags"``).
     """
-    words = text.split()
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise InvalidInput([Issue("bad_change", f"'{text}': {error}")]) from error
     if not words:
         raise InvalidInput([Issue("bad_change", "an empty change: start with its kind")])
     kind, pairs = words[0], words[1:]

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from test_money import (
     MONTHS,
+    cells,
     customers,
     history,
     money,
@@ -232,7 +233,7 @@ def test_otif_plan_by_segment() -> None:
     """Retail: 6 cells, A Feb (8 of 10) and B Mar (3 of 4) short -> 4 / 6; Online 5 / 5
     (A Online Feb has no demand: no line); all 9 / 11."""
     table = otif_plan(plan_segments()).set_index("segment")
-    assert table.loc["Retail", ["order_lines", "lines_in_full"]].to_list() == [6.0, 4.0]
+    assert cells(table, "Retail", "order_lines", "lines_in_full") == [6.0, 4.0]
     assert table.loc["Online", "otif"] == 1.0
     assert table.loc["all", "otif"] == pytest.approx(9 / 11)
 
@@ -276,5 +277,5 @@ def test_plan_stability_inside_the_fence() -> None:
     table = plan_stability(plan_products(), later, MONTHS[:2]).set_index("family")
     assert table.loc["Tents", "change"] == pytest.approx(2 / 30)
     assert table.loc["Bags", "change"] == pytest.approx(2 / 22)
-    assert table.loc["all", ["earlier", "units_changed"]].to_list() == [52.0, 4.0]
+    assert cells(table, "all", "earlier", "units_changed") == [52.0, 4.0]
     assert table.loc["all", "change"] == pytest.approx(4 / 52)

@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import pytest
 from test_kpis import ledger
-from test_money import MONTHS
+from test_money import MONTHS, cells
 
 from snop.reconcile.scorecard import SCORE_COLUMNS, score, summary_sentences
 
@@ -82,7 +82,7 @@ def test_values_gaps_units_and_money() -> None:
     Utilisation min: (102 / 236 - 0.5) x 236 = 102 - 118 = -16 h, -32 money.
     """
     card = scorecard()
-    assert card.loc[0, ["value", "gap", "gap_money"]].to_list() == pytest.approx([980, -20, -20])
+    assert cells(card, 0, "value", "gap", "gap_money") == pytest.approx([980, -20, -20])
     assert card.loc[0, "gap_units"] == pytest.approx(-1.4)
     assert card.loc[0, "months"] == 3
     assert card.loc[1, "value"] == pytest.approx(150.0)
@@ -93,12 +93,12 @@ def test_values_gaps_units_and_money() -> None:
     assert card.loc[5, "value"] == pytest.approx(10.85)
     assert card.loc[5, "gap_money"] == pytest.approx(0.85 * 160 / 28)
     assert card.loc[5, "gap_units"] == pytest.approx(0.85 * 20 / 28)
-    assert card.loc[7, ["gap_units", "gap_money"]].to_list() == pytest.approx([7.6, 15.2])
+    assert cells(card, 7, "gap_units", "gap_money") == pytest.approx([7.6, 15.2])
     assert card.loc[8, "gap_money"] == pytest.approx(39.0)
     assert card.loc[11, "gap_money"] == pytest.approx(42.4 - 142 / 3)
     assert card.loc[11, "gap_units"] == pytest.approx((42.4 - 142 / 3) * 21 / 142)
     assert card.loc[14, "unit"] == "money"
-    assert card.loc[15, ["gap_units", "gap_money"]].to_list() == pytest.approx([-16.0, -32.0])
+    assert cells(card, 15, "gap_units", "gap_money") == pytest.approx([-16.0, -32.0])
     assert card.loc[6, "scope_kind"] == "resource"
     assert card.loc[3, "scope_kind"] == "segment"
 
@@ -157,7 +157,7 @@ def test_zero_demand_month_is_not_measured() -> None:
     card = score(targets, empty, basis_periods=["2027-04"])
     assert card.loc[0, "status"] == "not measured"
     assert card.loc[0, "months"] == 1
-    assert math.isnan(card.loc[0, "value"])
+    assert math.isnan(cells(card, 0, "value")[0])
 
 
 def test_summary_sentences() -> None:
