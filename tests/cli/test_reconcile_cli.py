@@ -68,8 +68,11 @@ def test_scorecard_reads_true_against_the_plan(demo_db: Path) -> None:
 def test_kpis_and_exceptions_read_true(demo_db: Path) -> None:
     kpis = pd.DataFrame(_json("--db", str(demo_db), "kpis")["kpis"])
     plan = _plan(demo_db)
-    service = planned_service(plan.tables["segments"]).set_index("segment")["fill_rate"]
     fill = kpis[(kpis["kpi"] == "fill_rate") & (kpis["basis"] == "plan")]
+    window = fill.iloc[0][["period_from", "period_to"]]
+    segments = plan.tables["segments"]
+    segments = segments[segments["period"].between(window["period_from"], window["period_to"])]
+    service = planned_service(segments).set_index("segment")["fill_rate"]
     fill = fill[fill["scope_kind"] == "segment"].set_index("scope")["value"]
     assert fill.to_dict() == pytest.approx(service.to_dict(), abs=1e-6)
     actual = kpis[(kpis["kpi"] == "fill_rate") & (kpis["basis"] == "actual")]

@@ -259,7 +259,11 @@ def test_versions_diff_names_the_demand_change(planned: Database) -> None:
     scenarios.create(
         planned,
         "spares-up",
-        [scenarios.change_from_text('demand pct=50 family="Spares & Accessories" from=2027-01 to=2027-01')],
+        [
+            scenarios.change_from_text(
+                'demand pct=50 family="Spares & Accessories" from=2027-01 to=2027-01'
+            )
+        ],
         actor="exec",
     )
     later = scenarios.run(planned, "spares-up", actor="exec").version_id

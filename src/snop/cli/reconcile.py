@@ -67,6 +67,9 @@ def scorecard(
             help="Amber band as a fraction of the target (0.05 = 5%); kept for next time.",
         ),
     ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every month's targets, not only the next three.")
+    ] = False,
     version: VersionOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -84,8 +87,9 @@ def scorecard(
             }
         )
         return
+    shown = card if show_all else _near(card, str(evaluation.version["first_period"]))
     colours = {"green": "green", "amber": "yellow", "red": "red"}
-    shown = card.assign(status=card["status"].map(lambda s: f"[{colours.get(s, 'dim')}]{s}[/]"))
+    shown = shown.assign(status=shown["status"].map(lambda s: f"[{colours.get(s, 'dim')}]{s}[/]"))
     columns = [
         c
         for c in (
@@ -105,31 +109,97 @@ def scorecard(
         shown[columns],
         title=f"Strategy scorecard — {_where(evaluation)}, tolerance {evaluation.tolerance:.0%}",
     )
+    hidden = card.loc[~card.index.isin(shown.index)]
+    if len(hidden):
+        red = int((hidden["status"] == "red").sum())
+        console.print(
+            f"{len(hidden)} later months' targets not shown ({red} red): `snop scorecard --all`.",
+            style="dim",
+        )
     for sentence in evaluation.sentences:
         console.print(f"  - {sentence}", highlight=False, soft_wrap=True)
 
 
+NEAR_MONTHS = 3
+
+
+def _near(card: pd.DataFrame, first: str) -> pd.DataFrame:
+    """Year targets and the next few months' (a planner's view of the scorecard)."""
+    months = sorted(p for p in card["period"].astype(str).unique() if len(p) == 7 and p >= first)
+    keep = card["period"].astype(str).str.len().eq(4) | card["period"].isin(months[:NEAR_MONTHS])
+    return card[keep]
+
+
+SCOPES = ("all", "segment", "family", "resource", "product")
+
+
 def kpis(
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help="Scopes to show (repeat): all, segment, family, resource."),
+    ] = None,
     version: VersionOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """KPIs of the last 12 months (actuals) next to the plan's, per scope."""
+    """KPIs of the last 12 months (actuals) next to the plan's next 12, per scope."""
+    kinds = list(scope) if scope else ["all", "segment", "resource"]
+    wrong = [k for k in kinds if k not in SCOPES]
+    if wrong:
+        raise typer.BadParameter(f"--scope takes {', '.join(SCOPES)}, not {', '.join(wrong)}")
     evaluation = reconcile.evaluate(open_db(db), version_id=version)
     table = evaluation.kpis
     if as_json:
         print_json({"version": evaluation.version["id"], "kpis": records(table)})
         return
-    wide = table.pivot_table(
-        index=["kpi", "scope_kind", "scope"], columns="basis", values="value", aggfunc="first"
+    shown = _with_text(table[table["scope_kind"].isin(kinds)])
+    wide = shown.pivot_table(
+        index=["kpi", "scope_kind", "scope"], columns="basis", values="text", aggfunc="first"
     ).reset_index()
     wide.columns = [str(c) for c in wide.columns]
-    order = {"all": 0, "segment": 1, "family": 2, "resource": 3, "product": 4}
-    wide = wide[wide["scope_kind"] != "product"]
-    wide = wide.sort_values(
-        ["kpi", "scope_kind"], key=lambda c: c.map(order) if c.name == "scope_kind" else c
+    for basis in ("actual", "plan"):
+        if basis not in wide:
+            wide[basis] = ""
+    wide = wide[(wide["actual"].fillna("") != "") | (wide["plan"].fillna("") != "")]
+    order = {k: i for i, k in enumerate(SCOPES)}
+    wide = wide.assign(_kind=wide["scope_kind"].map(order)).sort_values(["kpi", "_kind", "scope"])
+    windows = shown.groupby("basis")[["period_from", "period_to"]].agg(
+        {"period_from": "min", "period_to": "max"}
     )
-    print_frame(wide, title=f"KPIs: actuals (last 12 months) and plan — {_where(evaluation)}")
+    labels = {b: f"{b} {r['period_from']}..{r['period_to']}" for b, r in windows.iterrows()}
+    wide = wide.rename(columns=labels)
+    columns = ["kpi", "scope", *[labels.get(b, b) for b in ("actual", "plan")]]
+    print_frame(
+        wide.fillna("")[columns],
+        title=f"KPIs — {_where(evaluation)}",
+    )
+    console.print(
+        "Flows are totals over each window; stocks and rates are means or ratios of sums. "
+        "plan_change: production changed inside the fence since the last published plan.",
+        style="dim",
+        soft_wrap=True,
+    )
+
+
+def _with_text(table: pd.DataFrame) -> pd.DataFrame:
+    return table.assign(
+        text=[_format(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
+    )
+
+
+def _format(value: float, unit: str) -> str:
+    """A KPI value as a planner reads it: 95.9%, $1,234,567, 18.4 days, 1,234 units."""
+    if value is None or pd.isna(value):
+        return ""
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "money":
+        return f"${value:,.0f}"
+    if unit == "days":
+        return f"{value:.1f} days"
+    if unit == "turns":
+        return f"{value:.1f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
 
 
 def exceptions(

@@ -176,7 +176,11 @@ def compare(
             for m, v in zip(body["measure"], body[column], strict=True)
         ]
     print_frame(body, title="Scenarios compared (differences against the first)")
-    print_frame(families, title="Families that differ most (units over the horizon)")
+    print_frame(
+        families,
+        title=f"Families that differ most: units over the horizon, against {names[0]}",
+        integers=True,
+    )
 
 
 @app.command()

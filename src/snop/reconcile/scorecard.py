@@ -43,7 +43,8 @@ METRIC_RULES: dict[str, MetricRule] = {
     "gross_margin": MetricRule("gross_margin", "min", "money"),
     "fill_rate": MetricRule("fill_rate", "min", "share"),
     "otif": MetricRule("otif", "min", "share"),
-    "days_of_supply": MetricRule("days_of_supply", "near", "days"),
+    # A days-of-supply target is a ceiling: stock is cash, and service has its own targets.
+    "days_of_supply": MetricRule("days_of_supply", "max", "days"),
     "inventory_turns": MetricRule("inventory_turns", "min", "turns"),
     "utilisation_min": MetricRule("utilisation", "min", "share"),
     "utilisation_max": MetricRule("utilisation", "max", "share"),

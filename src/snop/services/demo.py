@@ -313,10 +313,11 @@ def demo_scenarios(periods: list[str], demand: pd.DataFrame) -> list[tuple[str, 
         ),
         (
             "new-tent",
-            "A 3-person tent launched like the TN-200, taking 30% of its units.",
+            "An ultralight 2-person tent launched like the TN-200, taking 30% of its units.",
             [
-                f"new_product product_id=TN-300 like=TN-200 launch_period={periods[3]} "
-                "share=0.6 ramp_months=3 cannibalisation=0.3 name=Trailhead-3"
+                f"new_product product_id=TN-250 like=TN-200 launch_period={periods[3]} "
+                "share=0.6 ramp_months=3 cannibalisation=0.3 "
+                'name="Trailhead 2P Ultralight Tent" price=259'
             ],
         ),
     ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from snop.errors import InvalidInput, Issue, NotFound
@@ -20,13 +21,14 @@ from snop.reconcile import ledger as ledger_core
 from snop.reconcile import money as money_core
 from snop.reconcile import scorecard as score_core
 from snop.reconcile.exceptions import ExceptionInputs, find_exceptions
+from snop.reconcile.scenario import PlanningData, apply_changes, parse_changes
 from snop.services.database import Database
 from snop.services.demand import AccuracyReport
 from snop.services.demand import accuracy as demand_accuracy
 from snop.store import cycles as cycle_store
 from snop.store import frames as store_frames
 from snop.store import plans as plan_store
-from snop.store.tables import PlanVersion, Setting
+from snop.store.tables import PlanVersion, Scenario, Setting
 
 TOLERANCE_SETTING = "scorecard.tolerance"
 DEFAULT_TOLERANCE = 0.05
@@ -46,6 +48,10 @@ class Book:
     production: pd.DataFrame
     snapshots: pd.DataFrame
     tolerance: float
+    recorded: pd.DataFrame
+    """Plans of record of the closed months: product_id, period, production."""
+    previous: pd.DataFrame
+    """The plan published in the cycle before this plan's (its products), for stability."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +150,23 @@ def load_book(s: Session, version_id: int | None = None) -> Book:
     header = {c.name: getattr(version, c.name) for c in PlanVersion.__table__.columns}
     master = {name: store_frames.read_sheet(s, name) for name in _MASTER}
     plan = {name: plan_store.read_table(s, name, version_id) for name in plan_store.PLAN_TABLES}
+    if version.scenario_id is not None:
+        scenario = s.get(Scenario, version.scenario_id)
+        if scenario is not None:
+            master = _scenario_master(master, plan, scenario.changes)
     setting = s.get(Setting, TOLERANCE_SETTING)
+    earlier = s.scalars(
+        select(PlanVersion)
+        .where(
+            PlanVersion.published_at.is_not(None),
+            PlanVersion.first_period < version.first_period,
+        )
+        .order_by(PlanVersion.first_period.desc(), PlanVersion.id.desc())
+        .limit(1)
+    ).first()
+    previous = (
+        plan_store.read_table(s, "products", earlier.id) if earlier is not None else pd.DataFrame()
+    )
     return Book(
         version=header,
         master=master,
@@ -153,7 +175,49 @@ def load_book(s: Session, version_id: int | None = None) -> Book:
         production=store_frames.read_sheet(s, "production"),
         snapshots=cycle_store.read_snapshots(s),
         tolerance=float(setting.value) if setting is not None else DEFAULT_TOLERANCE,
+        recorded=_recorded(s),
+        previous=previous,
     )
+
+
+def _scenario_master(
+    master: dict[str, pd.DataFrame], plan: dict[str, pd.DataFrame], changes: list[dict[str, Any]]
+) -> dict[str, pd.DataFrame]:
+    """The master data as the scenario sees it: its prices, costs, new products, targets."""
+    segments = plan["segments"]
+    data = PlanningData(
+        periods=sorted(plan["products"]["period"].unique()),
+        demand=segments[["product_id", "segment", "period"]].assign(quantity=segments["demand"]),
+        products=master["products"],
+        segments=master["segments"],
+        resources=master["resources"],
+        capacity=pd.DataFrame(columns=["resource_id", "period", "capacity", "overtime_capacity"]),
+        routings=master["routings"],
+    )
+    try:
+        changed = apply_changes(data, parse_changes(changes))
+    except InvalidInput:  # the base moved on since the run: score with today's master data
+        return master
+    return master | {
+        "products": changed.products,
+        "segments": changed.segments,
+        "resources": changed.resources,
+        "routings": changed.routings,
+    }
+
+
+def _recorded(s: Session) -> pd.DataFrame:
+    """What each closed month's plan of record planned to produce in that month."""
+    parts = []
+    for cycle in cycle_store.cycles(s):
+        if cycle.closed_at is None or cycle.plan_version_id is None:
+            continue
+        plan = plan_store.read_table(s, "products", cycle.plan_version_id)
+        parts.append(
+            plan.loc[plan["period"] == cycle.period, ["product_id", "period", "production"]]
+        )
+    columns = ["product_id", "period", "production"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def evaluate_book(
@@ -174,7 +238,11 @@ def evaluate_book(
     ledger = _ledger(book, money, standard)
     periods = sorted(plan["products"]["period"].unique())
     past = sorted(book.history["period"].unique())[-ACTUAL_MONTHS:]
-    kpis = kpi_core.kpi_table(ledger, {"actual": past, "plan": periods})
+    # The same length of window on both sides, so totals compare.
+    kpis = kpi_core.kpi_table(ledger, {"actual": past, "plan": periods[:ACTUAL_MONTHS]})
+    process = _process_kpis(book, accuracy, past, periods)
+    if not process.empty:
+        kpis = pd.concat([kpis, process], ignore_index=True)
     scorecard = score_core.score(
         m["targets"], ledger, tolerance=tolerance, basis_periods=[*past, *periods]
     )
@@ -211,6 +279,70 @@ def _ledger(book: Book, money: pd.DataFrame, standard: pd.Series) -> pd.DataFram
         resources=m["resources"],
     )
     return pd.concat([actual, planned], ignore_index=True)
+
+
+STABILITY_MONTHS = 3
+"""Months compared for plan stability when the plan has no frozen fence."""
+
+
+def _process_kpis(
+    book: Book, accuracy: AccuracyReport | None, past: list[str], periods: list[str]
+) -> pd.DataFrame:
+    """Forecast accuracy and bias, plan adherence and plan stability (KPI table rows)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(
+        kpi: str, kind: str, scope: str, basis: str, span: list[str], value: float, unit: str
+    ) -> None:
+        rows.append(
+            {
+                "kpi": kpi,
+                "scope_kind": kind,
+                "scope": scope,
+                "basis": basis,
+                "period_from": span[0] if span else None,
+                "period_to": span[-1] if span else None,
+                "value": value,
+                "unit": unit,
+            }
+        )
+
+    if accuracy is not None and not accuracy.errors.empty:
+        errors = accuracy.errors
+        lag1 = errors[(errors["stream"] == "consensus") & (errors["lag"] == 1)]
+        for level, kind in (("product", "all"), ("family", "family")):
+            chosen = lag1[lag1["level"] == level]
+            groups = chosen.groupby("key") if kind == "family" else [("all", chosen)]
+            for key, part in groups:
+                actual = float(part["actual"].sum())
+                if actual <= 0:
+                    continue
+                wape = float(part["abs_error"].sum()) / actual
+                bias = (float(part["forecast"].sum()) - actual) / actual
+                add("forecast_wape_lag1", kind, str(key), "actual", past, wape, "share")
+                add("forecast_bias_lag1", kind, str(key), "actual", past, bias, "share")
+    if not book.recorded.empty and not book.production.empty:
+        table = kpi_core.plan_adherence(book.production, book.recorded)
+        total = table[(table["product_id"] == "all") & (table["period"] == "all")]
+        months = sorted(book.recorded["period"].unique())
+        if len(total):
+            add(
+                "plan_adherence",
+                "all",
+                "all",
+                "actual",
+                months,
+                float(total["adherence"].iloc[0]),
+                "share",
+            )
+    if not book.previous.empty:
+        fence = int(book.version.get("frozen_periods") or 0) or STABILITY_MONTHS
+        window = periods[:fence]
+        table = kpi_core.plan_stability(book.previous, book.plan["products"], window)
+        for row in table.to_dict("records"):
+            kind = "all" if row["family"] == "all" else "family"
+            add("plan_change", kind, str(row["family"]), "plan", window, row["change"], "share")
+    return pd.DataFrame(rows, columns=list(kpi_core.KPI_TABLE_COLUMNS))
 
 
 def _exception_inputs(

@@ -321,22 +321,27 @@ def _measures(evaluation: Evaluation, plan: dict[str, pd.DataFrame]) -> pd.Serie
 
 
 def _family_differences(books: dict[str, Any], names: Sequence[str], top: int = 5) -> pd.DataFrame:
-    """Per family: production, shipped and late units of each scenario; largest gaps first."""
-    frames = []
-    for name in names:
-        products = books[name].plan["products"]
-        sums = products.groupby("family")[["demand", "production", "shipped", "backlog"]].sum()
-        frames.append(sums.add_prefix(f"{name}:"))
-    table = pd.concat(frames, axis=1).fillna(0.0)
-    first = names[0]
-    spread = sum(
-        (table[f"{n}:production"] - table[f"{first}:production"]).abs()
-        + (table[f"{n}:demand"] - table[f"{first}:demand"]).abs()
-        for n in names[1:]
-    )
-    table["difference"] = spread
-    table = table.sort_values("difference", ascending=False).head(top)
-    return cast(pd.DataFrame, table.reset_index())
+    """Per family, each scenario's demand, production and late units against the first's.
+
+    Columns: family, then "<name> demand", "<name> production", "<name> late" as
+    differences from the first scenario (units over the horizon); the families whose
+    production and demand differ most come first.
+    """
+    measures = {"demand": "demand", "production": "production", "late": "backlog"}
+    sums = {
+        name: books[name].plan["products"].groupby("family")[list(measures.values())].sum()
+        for name in names
+    }
+    first = sums[names[0]]
+    table = pd.DataFrame(index=sorted(set().union(*[set(f.index) for f in sums.values()])))
+    spread = pd.Series(0.0, index=table.index)
+    for name in names[1:]:
+        delta = sums[name].reindex(table.index).fillna(0.0) - first.reindex(table.index).fillna(0.0)
+        for label, column in measures.items():
+            table[f"{name} {label}"] = delta[column]
+        spread += delta["production"].abs() + delta["demand"].abs()
+    order = spread.sort_values(ascending=False).index[:top]
+    return table.loc[order].rename_axis("family").reset_index()
 
 
 def promote(db: Database, name: str, *, actor: str) -> dict[str, Any]:

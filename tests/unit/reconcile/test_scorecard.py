@@ -23,7 +23,7 @@ TARGETS = [
     ("2027", "gross_margin", "all", 0.5),  # 2: 450 / 980 = 45.9 %, 4.1 points > 2.5: red
     ("2027", "fill_rate", "Retail", 0.95),  # 3: 39 / 42 = 92.9 %, 2.1 points < 4.75: amber
     ("2027", "fill_rate", "Online", 0.95),  # 4: 100 %: green
-    ("2027-02", "days_of_supply", "all", 10.0),  # 5: 10.85, 0.85 in (0.5, 1.0]: amber
+    ("2027-02", "days_of_supply", "all", 10.0),  # 5: 10.85, a ceiling, 8.5% over > 5%: red
     ("2027", "utilisation_max", "R", 0.9),  # 6: 102 / 236 = 43 %: green
     ("2027-01", "utilisation_max", "R", 0.9),  # 7: 40 / 36 = 111 %: red
     ("2027", "budget", "all", 200.0),  # 8: 239 > 210: red
@@ -52,7 +52,7 @@ def test_statuses() -> None:
         "red",
         "amber",
         "green",
-        "amber",
+        "red",
         "green",
         "red",
         "red",
@@ -66,7 +66,7 @@ def test_statuses() -> None:
         "green",
     ]
     assert card.loc[16, "direction"] == "max"
-    assert card.loc[5, "direction"] == "near"
+    assert card.loc[5, "direction"] == "max"
     assert card.loc[12, "direction"] is None
 
 
@@ -137,7 +137,9 @@ def test_tolerance_edges() -> None:
     near = pd.DataFrame(
         [("2027-02", "days_of_supply", "all", 10.0)], columns=["period", "metric", "scope", "value"]
     )
-    assert score(near, ledger_, tolerance=0.1, basis_periods=MONTHS)["status"][0] == "green"
+    # Days of supply is a ceiling: 10.85 days is 8.5% over 10, amber within 10%, red within 5%.
+    assert score(near, ledger_, tolerance=0.1, basis_periods=MONTHS)["status"][0] == "amber"
+    assert score(near, ledger_, tolerance=0.05, basis_periods=MONTHS)["status"][0] == "red"
 
 
 def test_zero_demand_month_is_not_measured() -> None:
@@ -161,10 +163,10 @@ def test_zero_demand_month_is_not_measured() -> None:
 
 
 def test_summary_sentences() -> None:
-    """6 green, 3 amber, 5 red, 3 not measured; largest money gaps: margin 40, budget 39,
+    """6 green, 2 amber, 6 red, 3 not measured; largest money gaps: margin 40, budget 39,
     utilisation floor 32."""
     sentences = summary_sentences(scorecard())
-    assert sentences[0] == "Of 17 targets, 6 are green, 3 amber and 5 red; 3 cannot be measured."
+    assert sentences[0] == "Of 17 targets, 6 are green, 2 amber and 6 red; 3 cannot be measured."
     assert sentences[1] == (
         "Gross margin for all in 2027 is 45.9% against a target of 50.0% (red, $40 at stake)."
     )
