@@ -148,3 +148,14 @@ def test_the_cycle_rolls_forward_a_month(demo_db: Path, tmp_path: Path) -> None:
     diff = snop(*where, "versions", "diff", str(promoted["plan_of_record"]), str(plan[0]["id"]))
     assert diff.returncode == 0, diff.stderr
     assert "Change by family" in diff.stdout
+
+
+def test_tradeoff_prices_service(demo_db: Path) -> None:
+    rows = _json("--db", str(demo_db), "tradeoff", "--level", "0.9", "--level", "0.99")
+    low, high = rows
+    assert (low["service_level"], high["service_level"]) == (0.9, 0.99)
+    assert high["safety_stock_value"] > low["safety_stock_value"] > 0
+    assert high["plan_cost"] > low["plan_cost"]
+    assert high["value_per_point"] == pytest.approx(
+        (high["safety_stock_value"] - low["safety_stock_value"]) / 9
+    )

@@ -220,11 +220,12 @@ def tradeoff(
     print_frame(
         table,
         title="What each service level costs (the same fill-rate target for every segment)",
-        percent=["service_level", "planned_fill_rate"],
+        percent=["service_level"],
     )
     console.print(
         "safety_stock_value: mean value of the safety stock over the horizon at standard cost; "
-        "value_per_point: the extra stock value for one more point of service.",
+        "value_per_point: the extra stock value for one more point of service; plan_cost: the "
+        "whole plan's cost over the horizon, re-optimised for that service level.",
         style="dim",
         soft_wrap=True,
     )

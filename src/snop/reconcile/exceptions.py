@@ -805,11 +805,65 @@ def _scorecard_gaps(context: _Context, thresholds: Thresholds) -> pd.DataFrame:
         hit["scope_kind"] = _scope_kinds(context, hit["scope"])
     hit["period_from"] = hit["period"].astype(str)
     hit["period_to"] = hit["period"].astype(str)
+    hit = _month_runs(hit)
     what, action = [], []
     for row in hit.to_dict("records"):
-        what.append(_scorecard_sentence(context, row))
+        what.append(
+            _scorecard_sentence(context, row)
+            if row["period_from"] == row["period_to"]
+            else _run_sentence(context, row)
+        )
         action.append(_scorecard_action(context, row))
     return _rows(hit.assign(scope=hit["scope"].astype(str), owner="finance"), what, action)
+
+
+def _month_runs(hit: pd.DataFrame) -> pd.DataFrame:
+    """Month targets missed in consecutive months on the same side: one exception each run.
+
+    Money and units add up over the run; the worst month's row keeps the figures a single
+    month's sentence would show. Year targets stay as they are.
+    """
+    monthly = hit["period"].astype(str).str.len() == 7
+    months = hit[monthly].copy()
+    if months.empty:
+        return hit
+    months["side"] = np.sign(pd.to_numeric(months["gap"], errors="coerce")).fillna(0.0)
+    months["t"] = _month_index(months["period"].astype(str))
+    keys = ["metric", "scope", "side"]
+    months = months.sort_values([*keys, "t"], kind="stable")
+    months["run"] = _run_ids(months, keys).to_numpy()
+    worst = months.loc[months.groupby("run")["money"].idxmax()].set_index("run")
+    runs = months.groupby("run").agg(
+        money=("money", "sum"),
+        units=("units", lambda u: u.sum(min_count=1)),
+        period_from=("period_from", "min"),
+        period_to=("period_to", "max"),
+        month_count=("period", "size"),
+        red=("status", lambda s: int((s == "red").sum())),
+    )
+    worst = worst.drop(columns=["money", "units", "period_from", "period_to"]).join(runs)
+    worst["worst_period"] = months.loc[months.groupby("run")["money"].idxmax(), "period"].to_numpy()
+    worst["worst_money"] = months.groupby("run")["money"].max().to_numpy()
+    grouped = worst.reset_index(drop=True).drop(columns=["side", "t"])
+    return pd.concat([hit[~monthly], grouped], ignore_index=True)
+
+
+def _run_sentence(context: _Context, row: dict[Hashable, Any]) -> str:
+    """A month target missed over several months in a row, in one sentence."""
+    metric = str(row["metric"])
+    label = metric.replace("_", " ").capitalize()
+    scope = _scope_text(context, row["scope_kind"], row["scope"])
+    side = "below" if float(row["gap"]) < 0 else "above"
+    count = int(row["month_count"])
+    red = int(row["red"])
+    colour = "all red" if red == count else f"{red} red, {count - red} amber"
+    total = context.amount(row["money"])
+    worst = context.amount(row["worst_money"])
+    return (
+        f"{label} for {scope} is {side} target in {count} months in a row, "
+        f"{row['period_from']} to {row['period_to']} ({colour}): {total or 'a gap'} in all, "
+        f"the worst {row['worst_period']} ({worst or 'its gap'} {side})."
+    )
 
 
 def _scope_kinds(context: _Context, scopes: pd.Series) -> pd.Series:

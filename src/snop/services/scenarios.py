@@ -368,9 +368,11 @@ def tradeoff(
 ) -> pd.DataFrame:
     """The service-inventory curve: what each service level costs in stock and in money.
 
-    For each level (the same target for every segment) safety stocks are set and the plan
-    re-optimised: the safety stock's value, its yearly holding cost, the plan's cost and
-    the fill rate it plans.
+    For each level (the same target for every segment) safety stocks are set from the
+    measured forecast error and the plan re-optimised: the safety stock (mean over the
+    horizon, units and value at standard cost), its yearly holding cost, the value of one
+    more point of service, and the plan's cost over the horizon and its change from the
+    lowest level.
     """
     bad = [level for level in levels if not 0 < level < 1]
     if bad:
@@ -386,6 +388,7 @@ def tradeoff(
     table = pd.DataFrame(rows)
     step = table["safety_stock_value"].diff() / (table["service_level"].diff() * 100)
     table["value_per_point"] = step
+    table["plan_cost_change"] = table["plan_cost"] - table["plan_cost"].iloc[0]
     return table
 
 
@@ -404,18 +407,11 @@ def _tradeoff_row(level: float, inputs: Any, plan: Any) -> dict[str, float]:
         stock = float(units.sum())
         value = float((units * standard.reindex(units.index).fillna(0.0)).sum())
         holding = float((units * products["holding_cost"].reindex(units.index).fillna(0.0)).sum())
-    service = planned_service(plan.segments) if plan.feasible else pd.DataFrame()
-    fill = (
-        float(service["on_time"].sum() / service["demand"].sum())
-        if not service.empty and service["demand"].sum() > 0
-        else np.nan
-    )
     return {
         "service_level": level,
         "safety_stock_units": stock,
         "safety_stock_value": value,
         "holding_cost_per_year": holding * 12,
         "plan_cost": float(plan.total_cost),
-        "planned_fill_rate": fill,
-        "feasible": float(plan.feasible),
+        "feasible": bool(plan.feasible),
     }

@@ -479,6 +479,35 @@ def test_red_and_amber_scorecard_rows_become_finance_exceptions() -> None:
     assert found.loc[2, "period_from"] == "2027-03"
 
 
+def test_month_targets_missed_in_a_row_are_one_exception() -> None:
+    """Revenue short in 2027-01, -02, -03 (10, 30, 20 thousand; red, red, amber) is one
+    exception of 60,000 with 2027-02 the worst; 2027-05 (5,000, a month skipped) and the
+    budget overrun in 2027-02 (a different metric) stay apart."""
+    periods = ["2027-01", "2027-02", "2027-03", "2027-05", "2027-02"]
+    gaps = [-10_000.0, -30_000.0, -20_000.0, -5_000.0, 4_000.0]
+    card = pd.DataFrame(
+        {
+            "period": periods,
+            "metric": ["revenue"] * 4 + ["budget"],
+            "scope": ["all"] * 5,
+            "target": [100_000.0] * 5,
+            "value": [100_000.0 + g for g in gaps],
+            "gap": gaps,
+            "gap_units": [np.nan] * 5,
+            "gap_money": gaps,
+            "status": ["red", "red", "amber", "red", "red"],
+        }
+    )
+    found = find_exceptions(_inputs(scorecard=card))
+    assert found["money"].tolist() == pytest.approx([60_000.0, 5_000.0, 4_000.0])
+    run = found.iloc[0]
+    assert (run["period_from"], run["period_to"]) == ("2027-01", "2027-03")
+    assert "3 months in a row" in run["what"] and "2 red, 1 amber" in run["what"]
+    assert "the worst 2027-02 ($30,000 below)" in run["what"]
+    assert found.iloc[1]["period_from"] == found.iloc[1]["period_to"] == "2027-05"
+    assert found.iloc[2]["kind"] == "budget_gap"
+
+
 def test_scorecard_units_from_the_scorecard_format_the_sentence() -> None:
     """A backlog ceiling of 100 units missed by 20 (red), worth 1,000; the scorecard's own
     unit column says these are units."""

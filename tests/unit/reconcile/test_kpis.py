@@ -11,7 +11,8 @@ import math
 
 import pandas as pd
 import pytest
-from test_money import (
+
+from reconcile_cases import (
     MONTHS,
     cells,
     customers,
@@ -26,7 +27,6 @@ from test_money import (
     routings,
     standard,
 )
-
 from snop.errors import InvalidInput
 from snop.reconcile.kpis import (
     KPI_DEFINITIONS,

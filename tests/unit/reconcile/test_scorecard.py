@@ -13,8 +13,8 @@ import math
 import pandas as pd
 import pytest
 from test_kpis import ledger
-from test_money import MONTHS, cells
 
+from reconcile_cases import MONTHS, cells
 from snop.reconcile.scorecard import SCORE_COLUMNS, score, summary_sentences
 
 TARGETS = [
