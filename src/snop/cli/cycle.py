@@ -123,7 +123,11 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(records(table))
         return
-    print_frame(table, title="Versions, newest first")
+    shown = table.assign(
+        created_at=pd.to_datetime(table["created_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        published=pd.to_datetime(table["published"]).dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+    )
+    print_frame(shown, title="Versions, newest first")
 
 
 @versions_app.command()

@@ -80,7 +80,8 @@ def status(db: Database) -> CycleView:
     with db.sessions.begin() as s:
         cycle = current(s)
         closed = [
-            {"period": c.period, "plan_of_record": c.plan_version_id, **c.review}
+            {"period": c.period, "plan_of_record": c.plan_version_id}
+            | {k: v for k, v in c.review.items() if k != "plan_version"}
             for c in cycle_store.cycles(s)
             if c.closed_at is not None
         ]

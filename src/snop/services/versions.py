@@ -81,6 +81,11 @@ def diff(db: Database, earlier: int, later: int) -> PlanDiff:
             {name: plan_store.read_table(s, name, v) for name in plan_store.PLAN_TABLES}
             for v in (earlier, later)
         ]
+        # A people-driven resource's hours are the plan's own choice (its workforce), not an
+        # input that changed: leave them out of the capacity comparison.
+        crewed = set(store_frames.read_sheet(s, "labour")["resource_id"])
+        for table in tables:
+            table["resources"] = table["resources"][~table["resources"]["resource_id"].isin(crewed)]
         overrides = forecast_store.read_overrides(s, active_only=False)
         first, second = sorted(h["created_at"] for h in headers)
         made = pd.to_datetime(overrides["created_at"], utc=True)
