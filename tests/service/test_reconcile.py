@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
 from service.test_demand import small_company
 from service.test_supply import _demand_plan
 from snop.demo.actuals import month_actuals
 from snop.errors import Conflict, InvalidInput
 from snop.services import cycle, reconcile, scenarios, supply, versions
-from snop.services.database import Database
+from snop.services.database import Database, open_database
 from snop.services.imports import import_frames
 from snop.store import frames as store_frames
 from snop.store import plans as plan_store
@@ -275,3 +278,52 @@ def test_versions_diff_names_the_demand_change(planned: Database) -> None:
     assert any("spares-up" in c for c in result.causes["detail"]) or result.sentences
     listed = versions.list_versions(planned)
     assert {"plan"} <= set(listed["kind"])
+
+
+def test_two_people_publishing_at_once_cannot_both_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL, two publishes racing on the open cycle: one wins, one is refused.
+
+    Each publish waits (up to 2 s) for the other after reading the cycle and before writing,
+    so without the row lock both would read "not published" and both would write.
+    """
+    if pg_server_url() is None:
+        pytest.skip(f"{PG_ENV} is not set")
+    url = create_pg_database("snop_race")
+    try:
+        database = open_database(url, create=True)
+        sheets = small_company()
+        sheets["demand_plan"] = _demand_plan()
+        import_frames(database, sheets, source="test", actor="test")
+        first = supply.run_plan(database, actor="sam").version_id
+        second = supply.run_plan(database, actor="sam").version_id
+        cycle.status(database)  # opens the cycle row both will compete for
+        outcomes: list[str] = []
+        both_read = threading.Barrier(2)
+        read_plan = cycle._plan_to_publish
+
+        def slow_read(s: Any, version_id: int | None) -> Any:
+            try:
+                both_read.wait(timeout=2)
+            except threading.BrokenBarrierError:
+                pass  # the other one is held by the lock: as it should be
+            return read_plan(s, version_id)
+
+        monkeypatch.setattr(cycle, "_plan_to_publish", slow_read)
+
+        def publish(version: int | None) -> None:
+            try:
+                cycle.publish(open_database(url), actor=f"exec{version}", version_id=version)
+                outcomes.append("published")
+            except Conflict:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=publish, args=(v,)) for v in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(outcomes) == ["published", "refused"]
+        assert cycle.status(database).plan_version_id in (first, second)
+        database.close()
+    finally:
+        drop_pg_database(url)

@@ -61,9 +61,9 @@ class CycleView:
         }
 
 
-def current(s: Session) -> PlanCycle:
+def current(s: Session, *, lock: bool = False) -> PlanCycle:
     """The open cycle; the first one opens on the month after the last history month."""
-    cycle = cycle_store.open_cycle(s)
+    cycle = cycle_store.open_cycle(s, lock=lock)
     if cycle is not None:
         return cycle
     history = store_frames.read_sheet(s, "demand_history")
@@ -100,7 +100,7 @@ def publish(
     review promoting a scenario replaces it; the replaced version stays, unpublished).
     """
     with db.sessions.begin() as s:
-        cycle = current(s)
+        cycle = current(s, lock=True)
         version = _plan_to_publish(s, version_id)
         previous = cycle.plan_version_id
         if previous is not None and replace and previous != version.id:
@@ -187,7 +187,7 @@ def close(db: Database, actuals: Path, *, actor: str) -> CloseReport:
     """
     raw = read_workbook(actuals)
     with db.sessions.begin() as s:
-        cycle = current(s)
+        cycle = current(s, lock=True)
         if cycle.plan_version_id is None:
             raise Conflict(
                 f"cycle {cycle.period} has no plan of record: publish one (`snop publish`) "

@@ -9,9 +9,15 @@ from sqlalchemy.orm import Session
 from snop.store.tables import InventorySnapshot, PlanCycle, Scenario
 
 
-def open_cycle(s: Session) -> PlanCycle | None:
-    """The cycle not closed yet (there is at most one)."""
+def open_cycle(s: Session, *, lock: bool = False) -> PlanCycle | None:
+    """The cycle not closed yet (there is at most one).
+
+    ``lock`` holds its row until commit, so two people publishing or closing at once cannot
+    both succeed (a PostgreSQL row lock; SQLite lets one writer at a time anyway).
+    """
     query = select(PlanCycle).where(PlanCycle.closed_at.is_(None))
+    if lock:
+        query = query.with_for_update()
     return s.scalars(query.order_by(PlanCycle.period.desc()).limit(1)).first()
 
 
