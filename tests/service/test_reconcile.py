@@ -162,6 +162,10 @@ def test_capacity_loss_new_product_compare_and_promote(planned: Database) -> Non
     promoted = scenarios.promote(planned, "launch", actor="exec")
     assert promoted["plan_of_record"] == launch.version_id
     assert cycle.status(planned).plan_version_id == launch.version_id
+    with pytest.raises(Conflict, match="plan of record"):
+        scenarios.delete(planned, "launch", actor="exec")
+    scenarios.delete(planned, "cut-down", actor="exec")
+    assert [v["name"] for v in scenarios.list_scenarios(planned)] == ["launch"]
 
 
 def test_bad_changes_name_the_change_and_field(planned: Database) -> None:

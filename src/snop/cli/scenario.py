@@ -203,6 +203,16 @@ def promote(
     )
 
 
+@app.command()
+def delete(
+    name: Annotated[str, typer.Argument(help="The scenario to remove.")],
+    db: DbOption = None,
+) -> None:
+    """Remove a scenario (its changes are kept in the audit trail, its plans as versions)."""
+    scenarios.delete(open_db(db), name, actor=actor())
+    console.print(f"Scenario '{name}' deleted.", highlight=False)
+
+
 def tradeoff(
     levels: Annotated[
         list[float] | None,

@@ -344,6 +344,28 @@ def _family_differences(books: dict[str, Any], names: Sequence[str], top: int = 
     return table.loc[order].rename_axis("family").reset_index()
 
 
+def delete(db: Database, name: str, *, actor: str) -> None:
+    """Remove a scenario; its changes go to the audit trail and its plans stay as versions."""
+    with db.sessions.begin() as s:
+        scenario = _scenario(s, name)
+        if scenario.promoted_at is not None:
+            cycle = cycle_store.open_cycle(s)
+            if cycle is not None and cycle.plan_version_id == scenario.plan_version_id:
+                raise Conflict(
+                    f"scenario '{name}' is the open cycle's plan of record: close the month "
+                    "before deleting it"
+                )
+        audit.record(
+            s,
+            actor,
+            "scenario.delete",
+            entity="scenario",
+            entity_key=name,
+            details={"changes": scenario.changes, "plan_version": scenario.plan_version_id},
+        )
+        s.delete(scenario)
+
+
 def promote(db: Database, name: str, *, actor: str) -> dict[str, Any]:
     """Make the scenario's last plan the cycle's plan of record (replacing any before it)."""
     with db.sessions.begin() as s:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from snop.services.database import Database
+from snop.store import cycles as cycle_store
 from snop.store import forecasts as forecast_store
 from snop.store import frames as store_frames
 from snop.store import plans as plan_store
@@ -31,6 +32,8 @@ class DataSummary:
     last_import: dict[str, Any] | None = None
     forecast: dict[str, Any] | None = None
     plan: dict[str, Any] | None = None
+    cycle: dict[str, Any] | None = None
+    scenarios: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -45,6 +48,8 @@ class DataSummary:
             "last_import": self.last_import,
             "forecast": self.forecast,
             "plan": self.plan,
+            "cycle": self.cycle,
+            "scenarios": self.scenarios,
         }
 
     def render(self) -> str:
@@ -81,6 +86,14 @@ class DataSummary:
                 f"Latest supply plan: version {p['version']}, {p['strategy']} strategy, "
                 f"{p['status']}{cost}."
             )
+        if self.cycle:
+            c = self.cycle
+            record = (
+                f"plan of record version {c['plan_of_record']}"
+                if c["plan_of_record"] is not None
+                else "no plan of record yet"
+            )
+            lines.append(f"Open cycle {c['period']}: {record}; {self.scenarios} scenarios.")
         return "\n".join(lines)
 
 
@@ -100,6 +113,7 @@ def describe(db: Database) -> DataSummary:
         latest = s.scalars(select(DataImport).order_by(DataImport.id.desc()).limit(1)).first()
         forecast = forecast_store.latest_version(s)
         plan = plan_store.latest_version(s)
+        cycle = cycle_store.open_cycle(s)
         return DataSummary(
             database=db.display_url,
             company=setting.value if setting else None,
@@ -132,4 +146,8 @@ def describe(db: Database) -> DataSummary:
                 "status": plan.status,
                 "total_cost": plan.total_cost,
             },
+            cycle=None
+            if cycle is None
+            else {"period": cycle.period, "plan_of_record": cycle.plan_version_id},
+            scenarios=len(cycle_store.scenarios(s)),
         )
