@@ -52,6 +52,7 @@ def _times(action: Callable[[], object], repeat: int) -> list[float]:
 
 
 def main() -> None:
+    """Build the demo, time the steps, print and record the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--end-month", default="2026-10")
@@ -64,8 +65,12 @@ def main() -> None:
         print(f"demo company built in {time.perf_counter() - started:.0f} s", flush=True)
         rows: list[tuple[str, list[float]]] = []
         rows.append(
-            ("plan (baseline)", _times(lambda: supply.run_plan(
-                db, actor="bench", store_version=False), args.repeat))
+            (
+                "plan (baseline)",
+                _times(
+                    lambda: supply.run_plan(db, actor="bench", store_version=False), args.repeat
+                ),
+            )
         )
 
         def evaluate() -> None:
@@ -77,12 +82,15 @@ def main() -> None:
         names = [v["name"] for v in scenarios.list_scenarios(db)]
         for name in names:
             rows.append(
-                (f"scenario run {name}", _times(
-                    lambda n=name: scenarios.run(db, n, actor="bench"), args.repeat))
+                (
+                    f"scenario run {name}",
+                    _times(lambda n=name: scenarios.run(db, n, actor="bench"), args.repeat),
+                )
             )
         pair = ["base", *names[:2]]
-        rows.append((f"compare {' '.join(pair)}", _times(
-            lambda: scenarios.compare(db, pair), args.repeat)))
+        rows.append(
+            (f"compare {' '.join(pair)}", _times(lambda: scenarios.compare(db, pair), args.repeat))
+        )
         db.close()
     report = _report(rows, args)
     print(report)

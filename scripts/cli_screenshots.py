@@ -1,8 +1,8 @@
 """Render what the CLI prints into SVG pictures for the README (docs/img/*.svg).
 
-Runs the real commands in a scratch folder: ``snop demo``, ``snop plan``, ``snop capacity``
-and an import of a broken workbook. Run ``python scripts/cli_screenshots.py`` from the
-repository root.
+Runs the real commands in a scratch folder: ``snop demo``, ``snop plan``, ``snop capacity``,
+``snop exceptions``, ``snop scenario compare`` and an import of a broken workbook. Run
+``python scripts/cli_screenshots.py`` from the repository root.
 """
 
 from __future__ import annotations
@@ -50,6 +50,19 @@ def main() -> None:
         )
         save("snop plan", "snop plan", run(["plan"], work), "snop-plan.svg")
         save("snop capacity", "snop capacity", run(["capacity"], work), "snop-capacity.svg")
+        save(
+            "snop exceptions",
+            "snop exceptions --top 6",
+            run(["exceptions", "--top", "6"], work),
+            "snop-exceptions.svg",
+        )
+        compare = ["scenario", "compare", "base", "peak-surge", "new-tent"]
+        save(
+            "snop scenario compare",
+            "snop " + " ".join(compare),
+            run(compare, work),
+            "snop-compare.svg",
+        )
         run(["export", "demo.xlsx"], work)
         book = load_workbook(work / "demo.xlsx")
         book["products"]["D3"] = "n/a"

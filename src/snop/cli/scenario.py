@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.table import Table
 
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
 from snop.cli.render import console, print_json
@@ -167,15 +168,14 @@ def compare(
             }
         )
         return
-    shown = measures.rename_axis("measure").reset_index()
-    rates = [m for m in shown["measure"] if str(m).startswith("fill rate")]
-    body = shown.copy()
-    for column in body.columns[1:]:
-        body[column] = [
-            f"{v:.1%}" if m in rates else f"{v:,.0f}"
-            for m, v in zip(body["measure"], body[column], strict=True)
-        ]
-    print_frame(body, title="Scenarios compared (differences against the first)")
+    table = Table(title="Scenarios compared (differences against the first)", title_justify="left")
+    table.add_column("measure")
+    for column in measures.columns:
+        table.add_column(str(column), justify="right")
+    for measure, row in measures.iterrows():
+        rate = str(measure).startswith("fill rate")
+        table.add_row(str(measure), *[f"{v:.1%}" if rate else f"{v:,.0f}" for v in row.to_numpy()])
+    console.print(table)
     print_frame(
         families,
         title=f"Families that differ most: units over the horizon, against {names[0]}",
