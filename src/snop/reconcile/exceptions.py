@@ -36,10 +36,12 @@ import pandas as pd
 
 from snop.errors import InvalidInput, Issue
 from snop.frames import missing_columns, period_to_index
+from snop.supply.problem import NO_SEGMENT
 
 # The sentences read like the supply plan's own explanation, so they share its formatting.
-from snop.supply.explain import _Money, _span, _units
-from snop.supply.problem import NO_SEGMENT
+from snop.wording import Money
+from snop.wording import span as _span
+from snop.wording import units as _units
 
 COLUMNS = (
     "rank",
@@ -201,7 +203,7 @@ def find_exceptions(
         or a band is not a fraction (``invalid_threshold``).
     """
     _validate(inputs, thresholds)
-    context = _Context(inputs, _Money(currency))
+    context = _Context(inputs, Money(currency))
     found = [
         _forecast_bias(context, thresholds),
         *_stock_exceptions(context, thresholds),
@@ -292,7 +294,7 @@ def _threshold_issue(message: str, value: object) -> Issue:
 class _Context:
     """The inputs plus the lookups every kind needs: prices, costs, names, plan months."""
 
-    def __init__(self, inputs: ExceptionInputs, money: _Money) -> None:
+    def __init__(self, inputs: ExceptionInputs, money: Money) -> None:
         self.inputs = inputs
         self.money = money
         products = inputs.products

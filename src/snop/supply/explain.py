@@ -16,6 +16,9 @@ import pandas as pd
 
 from snop.frames import records, shift_period
 from snop.supply.problem import NO_SEGMENT, SupplyProblem
+from snop.wording import Money
+from snop.wording import span as _span
+from snop.wording import units as _units
 
 if TYPE_CHECKING:
     from snop.supply.model import SupplyLp
@@ -76,7 +79,7 @@ def explain(
     currency: str = "$",
 ) -> Explanation:
     """Explain a solved plan: what binds, what it is worth, what it costs, who waits and why."""
-    money = _Money(currency)
+    money = Money(currency)
     bottlenecks = find_bottlenecks(frames["resources"])
     late = late_demand(problem, frames)
     sentences = [
@@ -89,24 +92,6 @@ def explain(
         *_subcontract_sentences(frames["products"]),
     ]
     return Explanation(sentences=sentences, bottlenecks=bottlenecks, late=late)
-
-
-class _Money:
-    def __init__(self, currency: str) -> None:
-        self.currency = currency
-
-    def __call__(self, amount: float) -> str:
-        if abs(amount) >= 1_000:
-            return f"{self.currency}{amount:,.0f}"
-        return f"{self.currency}{amount:,.2f}".replace(".00", "")
-
-
-def _units(quantity: float) -> str:
-    return f"{quantity:,.0f}"
-
-
-def _span(first: str, last: str) -> str:
-    return f"in {first}" if first == last else f"from {first} to {last}"
 
 
 def find_bottlenecks(resources: pd.DataFrame) -> pd.DataFrame:
@@ -329,7 +314,7 @@ def _priority_note(
     return f"; {', '.join(higher)} (higher priority) served in full first"
 
 
-def _cost_sentences(problem: SupplyProblem, costs: pd.DataFrame, money: _Money) -> list[str]:
+def _cost_sentences(problem: SupplyProblem, costs: pd.DataFrame, money: Money) -> list[str]:
     real = costs[costs["component"] != "strategy_penalty"]
     totals = real.groupby("component")["amount"].sum().sort_values(ascending=False)
     total = float(totals.sum())
@@ -344,7 +329,7 @@ def _cost_sentences(problem: SupplyProblem, costs: pd.DataFrame, money: _Money) 
     return [f"The plan costs {money(total)} {span}: {'; '.join(parts)}."]
 
 
-def _bottleneck_sentences(bottlenecks: pd.DataFrame, money: _Money) -> list[str]:
+def _bottleneck_sentences(bottlenecks: pd.DataFrame, money: Money) -> list[str]:
     if bottlenecks.empty:
         return ["No resource is full in any month: capacity does not limit this plan."]
     sentences = []
