@@ -35,8 +35,26 @@ from snop.store.tables.supply import (
     PlanSegment,
     PlanVersion,
 )
+from snop.store.tables.team import (
+    ApiToken,
+    AppUser,
+    Assumption,
+    Comment,
+    CycleStage,
+    Decision,
+    InboxItem,
+    UserSession,
+)
 
 __all__ = [
+    "ApiToken",
+    "AppUser",
+    "Assumption",
+    "Comment",
+    "CycleStage",
+    "Decision",
+    "InboxItem",
+    "UserSession",
     "ActualProduction",
     "InventorySnapshot",
     "PlanCycle",

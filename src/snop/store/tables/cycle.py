@@ -30,6 +30,10 @@ class PlanCycle(Versioned, Base):
     published_by: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(
+        String(40), default="data_gathering", server_default="data_gathering"
+    )
+    """The stage the cycle is in (see `snop.team.STAGES`); published once published."""
     review: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """What closing found: plan adherence, forecast accuracy at lag, service, notes."""
 

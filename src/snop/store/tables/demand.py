@@ -123,6 +123,8 @@ class DemandOverride(Versioned, Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     author: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str | None] = mapped_column(String(40))
+    """The role the author entered it in (sales, demand planner, ...)."""
     reason_code: Mapped[str] = mapped_column(String(100))
     comment: Mapped[str | None] = mapped_column(Text)
     level: Mapped[str] = mapped_column(String(20))
