@@ -72,3 +72,11 @@ class NotFound(SnopError):
 
 class Conflict(SnopError):
     """The change clashes with the current state (stale version, wrong database state)."""
+
+
+class Forbidden(SnopError):
+    """The user may not do this (their roles, their scope, or the cycle's stage)."""
+
+
+class NotSignedIn(SnopError):
+    """No valid credentials: a wrong password, an unknown, revoked or expired token."""

@@ -13,6 +13,9 @@ import typer
 from rich.table import Table
 
 from snop.cli.render import console
+from snop.errors import NotSignedIn
+from snop.services import users
+from snop.services.auth import Actor
 from snop.services.database import Database, open_database
 
 
@@ -23,6 +26,8 @@ class State:
     database: str | None = None
     debug: bool = False
     json: bool = False
+    opened: Database | None = None
+    """The database this command opened last: where `actor()` signs in."""
 
 
 STATE = State()
@@ -50,12 +55,34 @@ JsonOption = Annotated[
 
 def open_db(db: str | None, *, create: bool = False) -> Database:
     """Open the database named by --db (on the command or before it)."""
-    return open_database(db or STATE.database, create=create)
+    STATE.opened = open_database(db or STATE.database, create=create)
+    return STATE.opened
 
 
-def actor() -> str:
-    """Who is running the command (``$SNOP_USER``, else the login name)."""
-    return os.environ.get("SNOP_USER") or getpass.getuser()
+def actor() -> Actor:
+    """Who is running the command.
+
+    With ``$SNOP_TOKEN``, or ``$SNOP_USER`` and ``$SNOP_PASSWORD``, the signed-in user (their
+    roles and the cycle's stage apply). Otherwise the owner of a local database working
+    alone, named ``$SNOP_USER`` or the login name — refused on a shared (PostgreSQL)
+    database that has users: there, people sign in.
+    """
+    name = os.environ.get("SNOP_USER") or getpass.getuser()
+    database = STATE.opened
+    if database is None:
+        return name
+    token = os.environ.get("SNOP_TOKEN")
+    if token:
+        return users.caller_from_token(database, token)
+    password = os.environ.get("SNOP_PASSWORD")
+    if password:
+        return users.authenticate(database, name, password)
+    if not database.is_sqlite and users.has_any(database):
+        raise NotSignedIn(
+            "this database has users: sign in with $SNOP_TOKEN (`snop user token`), or "
+            "$SNOP_USER and $SNOP_PASSWORD"
+        )
+    return name
 
 
 def print_frame(

@@ -54,6 +54,16 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
         else "no plan of record yet (`snop publish`)"
     )
     console.print(f"[bold]Cycle {view.period}[/]: {record}", highlight=False)
+    if view.stages:
+        stages = pd.DataFrame(view.stages)
+        stages["signed_off_at"] = stages["signed_off_at"].fillna("").str[:16]
+        marker = stages["stage"].eq(view.stage).map({True: "->", False: ""})
+        print_frame(
+            stages.assign(now=marker)[
+                ["now", "title", "owner", "due", "status", "signed_off_by", "signed_off_at", "note"]
+            ],
+            title="Stages",
+        )
     if view.closed:
         print_frame(pd.DataFrame(view.closed), title="Closed months", percent=_PERCENT)
 
@@ -65,6 +75,58 @@ _PERCENT = [
     "fill_rate",
     "planned_fill_rate",
 ]
+
+
+@app.command()
+def advance(
+    note: Annotated[str | None, typer.Option(help="A note with the sign-off.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign off the cycle's current stage (its owner) and open the next."""
+    database = open_db(db)
+    result = cycle_service.advance(database, actor=actor(), note=note)
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"{result['signed_off'].replace('_', ' ').capitalize()} signed off; the cycle is in "
+        f"{result['stage'].replace('_', ' ')}.",
+        highlight=False,
+    )
+
+
+@app.command()
+def reopen(
+    stage: Annotated[str, typer.Argument(help="The stage to reopen, e.g. demand_review.")],
+    reason: Annotated[str, typer.Option(help="Why it must change (kept in the audit trail).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reopen a signed-off stage; the stages after it wait again."""
+    database = open_db(db)
+    result = cycle_service.reopen(database, actor=actor(), stage=stage, reason=reason)
+    if as_json:
+        print_json(result)
+        return
+    withdrawn = result["withdrawn_plan"]
+    extra = f"; plan version {withdrawn} is no longer the plan of record" if withdrawn else ""
+    console.print(f"{stage} reopened{extra}.", highlight=False)
+
+
+@app.command()
+def health(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The data-health report: what to fix before the demand review."""
+    database = open_db(db)
+    report = cycle_service.data_health(database, actor=actor())
+    if as_json:
+        print_json(report)
+        return
+    if not report["findings"]:
+        console.print(f"Cycle {report['period']}: the data has no gaps snop can see.")
+        return
+    rows = [{**f, "examples": ", ".join(map(str, f["examples"]))} for f in report["findings"]]
+    print_frame(pd.DataFrame(rows), title=f"Data health, cycle {report['period']}")
 
 
 @app.command("simulate-month")
@@ -95,8 +157,9 @@ def close(
 ) -> None:
     """Close the month: import its actuals, compare them with the plan of record, roll on."""
     database = open_db(db)
-    report = cycle_service.close(database, actuals, actor=actor())
-    replanned = cycle_service.replan(database, actor=actor()) if replan else None
+    who = actor()
+    report = cycle_service.close(database, actuals, actor=who)
+    replanned = cycle_service.replan(database, actor=who) if replan else None
     if as_json:
         print_json(report.to_dict() | {"replanned": replanned})
         return

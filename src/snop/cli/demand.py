@@ -230,9 +230,11 @@ def override_add(
     db: DbOption = None,
 ) -> None:
     """Override the forecast; the consensus of the latest version is updated at once."""
+    database = open_db(db)
+    who = actor()
     override_id = demand_service.add_override(
-        open_db(db),
-        actor=actor(),
+        database,
+        actor=who,
         level=level,
         key=key,
         period_from=period_from,
@@ -242,7 +244,7 @@ def override_add(
         change_qty=qty,
         comment=comment,
     )
-    console.print(f"Override {override_id} recorded by {actor()}; consensus updated.")
+    console.print(f"Override {override_id} recorded by {who}; consensus updated.")
 
 
 @override_app.command("list")

@@ -16,6 +16,7 @@ from snop.cli import demand as demand_cli
 from snop.cli import reconcile as reconcile_cli
 from snop.cli import scenario as scenario_cli
 from snop.cli import supply as supply_cli
+from snop.cli import users as users_cli
 from snop.cli.common import STATE, DbOption, JsonOption, actor, open_db
 from snop.cli.render import console, err_console, print_issues, print_json
 from snop.errors import InvalidInput, SnopError
@@ -175,6 +176,22 @@ def demo(
     console.print(summary.render(database.display_url), highlight=False, soft_wrap=True)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Serve the REST API (and its OpenAPI description at /openapi.json)."""
+    import uvicorn
+
+    from snop.api.app import create_app
+
+    api = create_app(db or STATE.database)
+    console.print(f"snop serves {api.state.database.display_url} on http://{host}:{port}/docs")
+    uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
 @app.command("status")
 def status_(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show what the database holds: company, data per sheet, history range, last import."""
@@ -200,6 +217,7 @@ app.command("tradeoff")(scenario_cli.tradeoff)
 app.command("publish")(cycle_cli.publish)
 app.add_typer(cycle_cli.app, name="cycle")
 app.add_typer(cycle_cli.versions_app, name="versions")
+app.add_typer(users_cli.app, name="user")
 
 
 def run() -> None:

@@ -17,21 +17,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from snop.demo.actuals import month_actuals
-from snop.errors import Conflict, InvalidInput, Issue, NotFound
-from snop.frames import shift_period
+from snop.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound
+from snop.frames import period_range, shift_period
 from snop.reconcile.kpis import plan_adherence
 from snop.services import audit
 from snop.services import demand as demand_service
 from snop.services import supply as supply_service
+from snop.services.auth import Actor, Caller, name_of, require
 from snop.services.database import Database
 from snop.services.imports import ImportReport, import_into
 from snop.store import cycles as cycle_store
 from snop.store import frames as store_frames
 from snop.store import plans as plan_store
-from snop.store.tables import PlanCycle, PlanVersion
+from snop.store.tables import CycleStage, PlanCycle, PlanVersion
+from snop.team.roles import Action, Role
+from snop.team.stages import STAGE_NAMES, STAGES, due_date, stage_named
 from snop.workbook.read import RawWorkbook, read_workbook
 from snop.workbook.write import write_workbook
 
@@ -49,11 +53,15 @@ class CycleView:
     published_at: dt.datetime | None
     published_by: str | None
     closed: list[dict[str, Any]] = field(default_factory=list)
+    stage: str = "data_gathering"
+    stages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "period": self.period,
+            "stage": self.stage,
+            "stages": self.stages,
             "plan_of_record": self.plan_version_id,
             "published_at": None if self.published_at is None else self.published_at.isoformat(),
             "published_by": self.published_by,
@@ -72,7 +80,224 @@ def current(s: Session, *, lock: bool = False) -> PlanCycle:
     cycle = PlanCycle(period=shift_period(str(history["period"].max()), 1), review={})
     s.add(cycle)
     s.flush()
+    ensure_stages(s, cycle)
     return cycle
+
+
+def ensure_stages(s: Session, cycle: PlanCycle) -> list[CycleStage]:
+    """The cycle's stages, created with owners and due dates the first time they are asked."""
+    rows = list(
+        s.scalars(
+            select(CycleStage)
+            .where(CycleStage.cycle_period == cycle.period)
+            .order_by(CycleStage.position)
+        )
+    )
+    if rows:
+        return rows
+    current_position = STAGE_NAMES.index(cycle.stage) if cycle.stage in STAGE_NAMES else 0
+    for position, stage in enumerate(STAGES):
+        status = "signed_off" if position < current_position else "waiting"
+        status = "open" if position == current_position else status
+        row = CycleStage(
+            cycle_period=cycle.period,
+            stage=stage.name,
+            position=position,
+            owner_role=stage.owner.value,
+            due_date=due_date(cycle.period, stage),
+            status=status,
+        )
+        s.add(row)
+        rows.append(row)
+    s.flush()
+    return rows
+
+
+def _stage_view(row: CycleStage) -> dict[str, Any]:
+    return {
+        "stage": row.stage,
+        "title": stage_named(row.stage).title,
+        "owner": row.owner_role,
+        "due": None if row.due_date is None else row.due_date.isoformat(),
+        "status": row.status,
+        "signed_off_by": row.signed_off_by,
+        "signed_off_at": None if row.signed_off_at is None else row.signed_off_at.isoformat(),
+        "note": row.note,
+        "version": row.version,
+    }
+
+
+def advance(db: Database, *, actor: Actor, note: str | None = None) -> dict[str, Any]:
+    """Sign off the cycle's current stage (its owner role, or an admin) and open the next.
+
+    Data gathering is signed off only once someone has looked at the data-health report.
+    Publishing is done by `publish`, which signs off the executive review.
+    """
+    with db.sessions.begin() as s:
+        cycle = current(s, lock=True)
+        name = require(s, actor, Action.SIGN_OFF)
+        rows = ensure_stages(s, cycle)
+        row = next(r for r in rows if r.stage == cycle.stage)
+        stage = stage_named(row.stage)
+        if isinstance(actor, Caller) and not (
+            stage.owner in actor.roles or Role.ADMIN in actor.roles
+        ):
+            raise Forbidden(
+                f"the {stage.title.lower()} is signed off by the {stage.owner.value}, not by {name}"
+            )
+        if stage.name == "executive_review":
+            raise Conflict("the executive review ends by publishing the plan: `snop publish`")
+        if stage.name == "published":
+            raise Conflict("the cycle is published: close the month to start the next one")
+        if stage.name == "data_gathering" and not (row.note or "").startswith(HEALTH_SEEN):
+            raise Conflict(
+                "look at the data-health report first (`snop cycle health`): data gathering "
+                "is signed off once it has been seen"
+            )
+        following = rows[row.position + 1]
+        _sign_off(row, name, note)
+        following.status = "open"
+        following.version += 1
+        cycle.stage = following.stage
+        cycle.version += 1
+        audit.record(
+            s,
+            name,
+            "cycle.sign_off",
+            entity="cycle_stage",
+            entity_key=f"{cycle.period}/{row.stage}",
+            details={"old": stage.name, "new": following.stage, "note": note},
+        )
+        return {"period": cycle.period, "signed_off": row.stage, "stage": following.stage}
+
+
+HEALTH_SEEN = "data-health report seen"
+
+
+def data_health(db: Database, *, actor: Actor) -> dict[str, Any]:
+    """What is missing or odd in the data, looked at before the demand review.
+
+    Products without a price or a routing, resources without capacity, customers without
+    a segment, products with months missing inside their history, months with no orders
+    at all. Looking at it (any role) is recorded on the data-gathering stage, whose sign-off
+    waits for it.
+    """
+    with db.sessions.begin() as s:
+        name = require(s, actor, Action.READ)
+        sheets = {
+            n: store_frames.read_sheet(s, n)
+            for n in ("products", "routings", "resources", "customers", "demand_history")
+        }
+        findings = _health_findings(sheets)
+        cycle = current(s)
+        for row in ensure_stages(s, cycle):
+            if row.stage == "data_gathering" and row.status == "open":
+                row.note = f"{HEALTH_SEEN} by {name} at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
+                row.version += 1
+        return {"period": cycle.period, "findings": findings, "problems": len(findings)}
+
+
+def _health_findings(sheets: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    products, history = sheets["products"], sheets["demand_history"]
+    found: list[dict[str, Any]] = []
+
+    def add(check: str, items: list[str], advice: str) -> None:
+        if items:
+            found.append(
+                {"check": check, "count": len(items), "examples": items[:10], "advice": advice}
+            )
+
+    no_price = products[products["price"].isna() | (products["price"] <= 0)]
+    add("products without a price", list(no_price["product_id"]), "add a price: no revenue")
+    active = products[products["status"].fillna("active") != "phase_out"]
+    routed = set(sheets["routings"]["product_id"])
+    add(
+        "products without a routing",
+        sorted(set(active["product_id"]) - routed),
+        "add routings, or the plan makes them on no resource",
+    )
+    resources = sheets["resources"]
+    add(
+        "resources without capacity",
+        list(resources[resources["capacity"].fillna(0) <= 0]["resource_id"]),
+        "give the resource hours",
+    )
+    customers = sheets["customers"]
+    add(
+        "customers without a segment",
+        list(customers[customers["segment"].isna()]["customer_id"]),
+        "put each customer in a segment for its service target",
+    )
+    if not history.empty:
+        months = history.groupby("product_id")["period"].agg(["min", "max", "nunique"])
+        spans = months.apply(lambda r: len(period_range(str(r["min"]), str(r["max"]))), axis=1)
+        gaps = months[spans > months["nunique"]]
+        add(
+            "products with months missing inside their history",
+            list(gaps.index.astype(str)),
+            "a month without orders reads as zero demand: check it is real",
+        )
+        every = period_range(str(history["period"].min()), str(history["period"].max()))
+        add(
+            "months with no orders at all",
+            sorted(set(every) - set(history["period"])),
+            "import the missing months",
+        )
+    return found
+
+
+def _sign_off(row: CycleStage, name: str, note: str | None) -> None:
+    row.status = "signed_off"
+    row.signed_off_by = name
+    row.signed_off_at = dt.datetime.now(dt.UTC)
+    if note:
+        row.note = f"{row.note}; {note}" if row.note else note
+    row.version += 1
+
+
+def reopen(db: Database, *, actor: Actor, stage: str, reason: str) -> dict[str, Any]:
+    """Reopen a signed-off stage with a reason; the stages after it wait again.
+
+    Reopening a stage before publishing withdraws the plan of record (it stays a version).
+    """
+    if not reason.strip():
+        raise InvalidInput(
+            [Issue("no_reason", "reopening a stage needs a reason", column="reason")]
+        )
+    try:
+        target = stage_named(stage)
+    except ValueError as error:
+        raise InvalidInput([Issue("bad_stage", str(error), column="stage")]) from error
+    with db.sessions.begin() as s:
+        cycle = current(s, lock=True)
+        name = require(s, actor, Action.REOPEN)
+        rows = ensure_stages(s, cycle)
+        index = STAGE_NAMES.index(target.name)
+        if index >= STAGE_NAMES.index(cycle.stage):
+            raise Conflict(f"the {target.title.lower()} is not signed off yet: nothing to reopen")
+        old = cycle.stage
+        for row in rows[index:]:
+            row.status = "open" if row.position == index else "waiting"
+            row.version += 1
+        rows[index].note = f"reopened by {name}: {reason}"
+        withdrawn = None
+        if old == "published" and cycle.plan_version_id is not None:
+            version = s.get(PlanVersion, cycle.plan_version_id)
+            if version is not None:
+                version.published_at = None
+            withdrawn, cycle.plan_version_id = cycle.plan_version_id, None
+            cycle.published_at = None
+        cycle.stage = target.name
+        cycle.version += 1
+        audit.record(
+            s,
+            name,
+            "cycle.reopen",
+            entity="cycle_stage",
+            entity_key=f"{cycle.period}/{target.name}",
+            details={"old": old, "new": target.name, "reason": reason, "withdrawn": withdrawn},
+        )
+        return {"period": cycle.period, "stage": target.name, "withdrawn_plan": withdrawn}
 
 
 def status(db: Database) -> CycleView:
@@ -85,13 +310,20 @@ def status(db: Database) -> CycleView:
             for c in cycle_store.cycles(s)
             if c.closed_at is not None
         ]
+        stages = [_stage_view(row) for row in ensure_stages(s, cycle)]
         return CycleView(
-            cycle.period, cycle.plan_version_id, cycle.published_at, cycle.published_by, closed
+            cycle.period,
+            cycle.plan_version_id,
+            cycle.published_at,
+            cycle.published_by,
+            closed,
+            cycle.stage,
+            stages,
         )
 
 
 def publish(
-    db: Database, *, actor: str, version_id: int | None = None, replace: bool = False
+    db: Database, *, actor: Actor, version_id: int | None = None, replace: bool = False
 ) -> CycleView:
     """Make a feasible plan version the cycle's plan of record and freeze it.
 
@@ -101,6 +333,7 @@ def publish(
     """
     with db.sessions.begin() as s:
         cycle = current(s, lock=True)
+        name = require(s, actor, Action.PUBLISH)
         version = _plan_to_publish(s, version_id)
         previous = cycle.plan_version_id
         if previous is not None and replace and previous != version.id:
@@ -125,13 +358,23 @@ def publish(
             )
         now = dt.datetime.now(dt.UTC)
         version.published_at = now
+        rows = ensure_stages(s, cycle)
+        for row in rows:
+            if row.stage == "executive_review" and row.status != "signed_off":
+                _sign_off(row, name, "published")
+            if row.stage == "published":
+                row.status = "open"
+                row.version += 1
+            elif row.status != "signed_off":
+                _sign_off(row, name, "skipped: published")
+        cycle.stage = "published"
         cycle.plan_version_id = version.id
         cycle.published_at = now
-        cycle.published_by = actor
+        cycle.published_by = name
         cycle.version += 1
         audit.record(
             s,
-            actor,
+            name,
             "cycle.publish",
             entity="plan_cycle",
             entity_key=cycle.period,
@@ -141,7 +384,7 @@ def publish(
                 "replaced": previous if previous != version.id else None,
             },
         )
-        return CycleView(cycle.period, version.id, now, actor)
+        return CycleView(cycle.period, version.id, now, name)
 
 
 def _plan_to_publish(s: Session, version_id: int | None) -> PlanVersion:
@@ -179,7 +422,7 @@ class CloseReport:
         }
 
 
-def close(db: Database, actuals: Path, *, actor: str) -> CloseReport:
+def close(db: Database, actuals: Path, *, actor: Actor) -> CloseReport:
     """Import the month's actuals, hold them against the plan of record, open the next cycle.
 
     All of it is one transaction: bad actuals (a row of another month, an unknown product)
@@ -188,25 +431,26 @@ def close(db: Database, actuals: Path, *, actor: str) -> CloseReport:
     raw = read_workbook(actuals)
     with db.sessions.begin() as s:
         cycle = current(s, lock=True)
+        name = require(s, actor, Action.CLOSE_MONTH)
         if cycle.plan_version_id is None:
             raise Conflict(
                 f"cycle {cycle.period} has no plan of record: publish one (`snop publish`) "
                 "before closing the month, so its actuals have a plan to be held against"
             )
         _check_month(raw, cycle.period)
-        report = import_into(s, raw, source=str(actuals), actor=actor, required=ACTUALS_SHEETS)
+        report = import_into(s, raw, source=str(actuals), actor=name, required=ACTUALS_SHEETS)
         position = store_frames.read_sheet(s, "inventory")
         cycle_store.write_snapshot(s, cycle.period, position)
         review = _review(s, cycle)
         cycle.closed_at = dt.datetime.now(dt.UTC)
-        cycle.closed_by = actor
+        cycle.closed_by = name
         cycle.review = review
         cycle.version += 1
         following = shift_period(cycle.period, 1)
         s.add(PlanCycle(period=following, review={}))
         audit.record(
             s,
-            actor,
+            name,
             "cycle.close",
             entity="plan_cycle",
             entity_key=cycle.period,
@@ -294,10 +538,12 @@ def review_sentences(review: dict[str, Any]) -> list[str]:
     return lines
 
 
-def replan(db: Database, *, actor: str) -> dict[str, Any]:
+def replan(db: Database, *, actor: Actor) -> dict[str, Any]:
     """Forecast from the history now closed and plan the new cycle (not published)."""
-    summary = demand_service.run_forecast(db, actor=actor)
-    run = supply_service.run_plan(db, actor=actor)
+    # Part of closing the month the caller was allowed to close: the system's own step.
+    name = name_of(actor)
+    summary = demand_service.run_forecast(db, actor=name)
+    run = supply_service.run_plan(db, actor=name)
     return {
         "forecast_version": summary.version_id,
         "plan_version": run.version_id,

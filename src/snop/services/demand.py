@@ -25,10 +25,12 @@ from snop.demand.profile import DemandProfile, demand_profile
 from snop.errors import InvalidInput, Issue, NotFound
 from snop.frames import PERIOD_PATTERN, shift_period
 from snop.services import audit
+from snop.services.auth import Actor, Caller, require
 from snop.services.database import Database
 from snop.store import forecasts as store
 from snop.store import frames as store_frames
 from snop.store.tables import ForecastError, ForecastModel, ForecastOutlier, ForecastVersion
+from snop.team.roles import Action, Role
 
 Progress = Callable[[str], None]
 Level = Literal["total", "family", "segment", "product", "product_segment"]
@@ -87,7 +89,7 @@ def _require_history(inputs: DemandInputs) -> None:
 def run_forecast(
     db: Database,
     *,
-    actor: str,
+    actor: Actor,
     settings: ForecastSettings | None = None,
     cutoff: str | None = None,
     engine: object = None,
@@ -98,6 +100,7 @@ def run_forecast(
     if cutoff is not None and not PERIOD_PATTERN.match(cutoff):
         raise InvalidInput([Issue("bad_period", f"'{cutoff}' is not a month written YYYY-MM")])
     with db.sessions.begin() as s:
+        name = require(s, actor, Action.FORECAST)
         inputs = _inputs(s)
     _require_history(inputs)
     started = time.perf_counter()
@@ -109,7 +112,7 @@ def run_forecast(
     with db.sessions.begin() as s:
         version_id = store.add_version(
             s,
-            actor=actor,
+            actor=name,
             cutoff=plan.cutoff,
             first_period=periods[0],
             horizon=settings.horizon,
@@ -128,7 +131,7 @@ def run_forecast(
         )
         audit.record(
             s,
-            actor,
+            name,
             "demand.forecast_run",
             entity="forecast_version",
             entity_key=str(version_id),
@@ -240,7 +243,7 @@ def forecast_details(db: Database, *, version_id: int | None = None) -> dict[str
 def add_override(
     db: Database,
     *,
-    actor: str,
+    actor: Actor,
     level: str,
     key: str,
     period_from: str,
@@ -253,9 +256,12 @@ def add_override(
     """Record an override and apply it to the latest forecast's consensus at once."""
     with db.sessions.begin() as s:
         _check_override(s, level, key, period_from, period_to, reason_code, change_pct, change_qty)
+        families, segments = _override_scope(s, level, key)
+        name = require(s, actor, Action.OVERRIDE, families=families, segments=segments)
         override_id = store.add_override(
             s,
-            author=actor,
+            author=name,
+            role=_override_role(actor),
             reason_code=reason_code,
             comment=comment,
             level=level,
@@ -267,7 +273,7 @@ def add_override(
         )
         audit.record(
             s,
-            actor,
+            name,
             "demand.override_added",
             entity="demand_override",
             entity_key=str(override_id),
@@ -283,6 +289,26 @@ def add_override(
         )
         _refresh_consensus(s)
     return override_id
+
+
+def _override_scope(s: Session, level: str, key: str) -> tuple[list[str], list[str]]:
+    """The family or segment an override touches, for a scoped user's check."""
+    if level == "family":
+        return [key], []
+    if level == "segment":
+        return [], [key]
+    products = store_frames.read_sheet(s, "products").set_index("product_id")["family"]
+    return ([str(products[key])] if key in products.index else []), []
+
+
+def _override_role(actor: Actor) -> str | None:
+    """The role an override was entered in: sales before the planners, else the first."""
+    if not isinstance(actor, Caller):
+        return None
+    for role in (Role.SALES, Role.DEMAND, Role.ADMIN):
+        if role in actor.roles:
+            return role.value
+    return actor.roles[0].value if actor.roles else None
 
 
 def _check_override(

@@ -13,10 +13,12 @@ from snop.demand.forecast import ForecastSettings
 from snop.demo.company import DEMO_NAME, build_demo_company
 from snop.errors import InvalidInput, Issue
 from snop.frames import PERIOD_PATTERN, shift_period
-from snop.services import audit, demand, imports, scenarios, supply
+from snop.services import audit, demand, imports, scenarios, supply, users
+from snop.services.auth import Actor, name_of
 from snop.services.database import Database
 from snop.services.status import COMPANY_NAME
 from snop.store import cycles as cycle_store
+from snop.team.roles import DEMO_USERS
 
 DEFAULT_SEED = 42
 
@@ -106,6 +108,8 @@ class DemoSummary:
                 f"{c['events']} market events, {c['capacity']} capacity overrides",
                 *self._forecast_lines(),
                 *self._supply_lines(),
+                f"  demo users, one per role, password '{users.DEMO_PASSWORD}' (demo only): "
+                + ", ".join(DEMO_USERS),
                 "",
                 "[bold]Next:[/]",
                 *_aligned(NEXT_STEPS),
@@ -149,7 +153,7 @@ def build_demo(
     db: Database,
     *,
     last_history_month: str,
-    actor: str,
+    actor: Actor,
     seed: int = DEFAULT_SEED,
     force: bool = False,
     forecast: bool = True,
@@ -189,7 +193,10 @@ def build_demo(
     with db.sessions.begin() as s:
         cleared = cycle_store.clear(s)
         if cleared:
-            audit.record(s, actor, "demo.reset_cycles", details={"rows": cleared})
+            audit.record(s, name_of(actor), "demo.reset_cycles", details={"rows": cleared})
+        made = users.create_demo_users(s)
+        if made:
+            audit.record(s, name_of(actor), "demo.users", details={"users": made})
     forecast_summary = _plan(db, actor, last_history_month, say) if forecast else None
     supply_summary = _supply(db, actor, say) if forecast else None
     if supply_summary is not None and supply_summary["status"] == "optimal":
@@ -255,7 +262,7 @@ def _tagged(say: Callable[[str], None], tag: str) -> Callable[[str], None]:
 
 
 def _plan(
-    db: Database, actor: str, last: str, say: Callable[[str], None]
+    db: Database, actor: Actor, last: str, say: Callable[[str], None]
 ) -> demand.ForecastSummary:
     for entry in DEMO_OVERRIDES:
         start, end = entry["months"]
@@ -323,7 +330,7 @@ def demo_scenarios(periods: list[str], demand: pd.DataFrame) -> list[tuple[str, 
     ]
 
 
-def _scenarios(db: Database, actor: str, say: Callable[[str], None]) -> list[dict[str, Any]]:
+def _scenarios(db: Database, actor: Actor, say: Callable[[str], None]) -> list[dict[str, Any]]:
     """Create and run the demo's scenarios and the ready-made pessimistic and optimistic."""
     say("running scenarios")
     plan = supply.stored_plan(db)
@@ -340,7 +347,7 @@ def _scenarios(db: Database, actor: str, say: Callable[[str], None]) -> list[dic
     return runs
 
 
-def _supply(db: Database, actor: str, say: Callable[[str], None]) -> dict[str, Any]:
+def _supply(db: Database, actor: Actor, say: Callable[[str], None]) -> dict[str, Any]:
     say("planning supply")
     run = supply.run_plan(db, actor=actor)
     data = run.to_dict(detail=False)

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from snop.contract.validate import CheckedWorkbook, KnownKeys, check_workbook
 from snop.errors import Conflict, InvalidInput, Issue
 from snop.services import audit
+from snop.services.auth import Actor, name_of, require
 from snop.services.database import Database
 from snop.store import frames as store_frames
 from snop.store.tables import DataImport, Setting
+from snop.team.roles import Action
 from snop.workbook.read import RawWorkbook, read_workbook
 
 
@@ -61,7 +63,7 @@ def import_workbook(
     db: Database,
     path: Path,
     *,
-    actor: str,
+    actor: Actor,
     dry_run: bool = False,
     required: frozenset[str] | None = None,
 ) -> ImportReport:
@@ -82,7 +84,7 @@ def import_frames(
     sheets: dict[str, pd.DataFrame],
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     replace: bool = False,
     force: bool = False,
     is_demo: bool = False,
@@ -118,7 +120,7 @@ def import_raw(
     raw: RawWorkbook,
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     dry_run: bool = False,
     replace: bool = False,
     force: bool = False,
@@ -162,7 +164,7 @@ def import_into(
     raw: RawWorkbook,
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     dry_run: bool = False,
     is_demo: bool = False,
     required: frozenset[str] | None = None,
@@ -172,6 +174,7 @@ def import_into(
 
     Raises ``InvalidInput`` with every issue found before anything is written.
     """
+    require(s, actor, Action.IMPORT_DATA)
     known = known if known is not None else store_frames.read_known_keys(s)
     checked = check_workbook(raw.sheets, known, required=required)
     issues = raw.issues + checked.issues
@@ -205,7 +208,7 @@ def _write(
     checked: CheckedWorkbook,
     *,
     source: str,
-    actor: str,
+    actor: Actor,
     dry_run: bool,
     is_demo: bool,
     warnings: list[Issue],
@@ -221,12 +224,12 @@ def _write(
         r.sheet: {"inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged}
         for r in reports
     }
-    entry = DataImport(actor=actor, source=source, is_demo=is_demo, counts=counts)
+    entry = DataImport(actor=name_of(actor), source=source, is_demo=is_demo, counts=counts)
     s.add(entry)
     s.flush()
     audit.record(
         s,
-        actor,
+        name_of(actor),
         "data.import",
         entity="workbook",
         entity_key=source,

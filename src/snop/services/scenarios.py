@@ -34,6 +34,7 @@ from snop.reconcile.scenario import (
 )
 from snop.services import audit
 from snop.services import cycle as cycle_service
+from snop.services.auth import Actor, require
 from snop.services.database import Database
 from snop.services.reconcile import Evaluation, evaluate_book, load_book, plan_of_record_id
 from snop.services.supply import load_inputs, store_run
@@ -42,6 +43,7 @@ from snop.store.tables import Scenario
 from snop.supply.explain import planned_service
 from snop.supply.plan import plan_supply
 from snop.supply.problem import PlanSettings
+from snop.team.roles import Action
 
 BASE = "base"
 """Compare's name for the cycle's plan of record."""
@@ -97,7 +99,7 @@ def create(
     name: str,
     changes: Sequence[dict[str, Any]],
     *,
-    actor: str,
+    actor: Actor,
     description: str = "",
 ) -> dict[str, Any]:
     """Store a new scenario (its changes only); names are unique, ``base`` is reserved."""
@@ -108,20 +110,21 @@ def create(
     if not parsed:
         raise InvalidInput([Issue("no_changes", "a scenario needs at least one change")])
     with db.sessions.begin() as s:
+        who = require(s, actor, Action.SCENARIO)
         if cycle_store.scenario_named(s, name) is not None:
             raise Conflict(f"there is already a scenario named '{name}'")
         scenario = Scenario(
             name=name,
             description=description,
             changes=[c.to_dict() for c in parsed],
-            created_by=actor,
+            created_by=who,
             summary={},
         )
         s.add(scenario)
         s.flush()
         audit.record(
             s,
-            actor,
+            who,
             "scenario.create",
             entity="scenario",
             entity_key=name,
@@ -130,7 +133,7 @@ def create(
         return _view(scenario)
 
 
-def create_ready_made(db: Database, *, actor: str) -> list[dict[str, Any]]:
+def create_ready_made(db: Database, *, actor: Actor) -> list[dict[str, Any]]:
     """The pessimistic and optimistic scenarios from the forecast's intervals (if missing)."""
     made = []
     with db.sessions.begin() as s:
@@ -213,17 +216,18 @@ class ScenarioRun:
         }
 
 
-def run(db: Database, name: str, *, actor: str) -> ScenarioRun:
+def run(db: Database, name: str, *, actor: Actor) -> ScenarioRun:
     """Re-derive the scenario's plan from today's data and its changes; score it."""
     started = time.perf_counter()
     with db.sessions.begin() as s:
+        who = require(s, actor, Action.SCENARIO)
         scenario = _scenario(s, name)
         changes = parse_changes(scenario.changes)
         inputs = load_inputs(s, settings=PlanSettings(), changes=changes)
         plan = plan_supply(inputs.problem)
         version_id = store_run(
             s,
-            actor,
+            who,
             plan,
             inputs,
             solver="choose",
@@ -240,7 +244,7 @@ def run(db: Database, name: str, *, actor: str) -> ScenarioRun:
         scenario.version += 1
         audit.record(
             s,
-            actor,
+            who,
             "scenario.run",
             entity="scenario",
             entity_key=name,
@@ -344,9 +348,10 @@ def _family_differences(books: dict[str, Any], names: Sequence[str], top: int = 
     return table.loc[order].rename_axis("family").reset_index()
 
 
-def delete(db: Database, name: str, *, actor: str) -> None:
+def delete(db: Database, name: str, *, actor: Actor) -> None:
     """Remove a scenario; its changes go to the audit trail and its plans stay as versions."""
     with db.sessions.begin() as s:
+        who = require(s, actor, Action.SCENARIO, stage_rule=False)
         scenario = _scenario(s, name)
         if scenario.promoted_at is not None:
             cycle = cycle_store.open_cycle(s)
@@ -357,7 +362,7 @@ def delete(db: Database, name: str, *, actor: str) -> None:
                 )
         audit.record(
             s,
-            actor,
+            who,
             "scenario.delete",
             entity="scenario",
             entity_key=name,
@@ -366,16 +371,17 @@ def delete(db: Database, name: str, *, actor: str) -> None:
         s.delete(scenario)
 
 
-def promote(db: Database, name: str, *, actor: str) -> dict[str, Any]:
+def promote(db: Database, name: str, *, actor: Actor) -> dict[str, Any]:
     """Make the scenario's last plan the cycle's plan of record (replacing any before it)."""
     with db.sessions.begin() as s:
+        who = require(s, actor, Action.PROMOTE)
         scenario = _scenario(s, name)
         version = _version_of(s, name)
         scenario.promoted_at = dt.datetime.now(dt.UTC)
         scenario.version += 1
         audit.record(
             s,
-            actor,
+            who,
             "scenario.promote",
             entity="scenario",
             entity_key=name,

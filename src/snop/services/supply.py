@@ -20,6 +20,7 @@ from snop.errors import InvalidInput, Issue, NotFound
 from snop.frames import period_range, records
 from snop.reconcile.scenario import Change, PlanningData, apply_changes
 from snop.services import audit
+from snop.services.auth import Actor, name_of, require
 from snop.services.database import Database, open_database
 from snop.services.imports import import_workbook
 from snop.store import forecasts as forecast_store
@@ -30,6 +31,7 @@ from snop.supply import policy
 from snop.supply.capacity import RoughCut, rough_cut
 from snop.supply.plan import PLAN_MEASURES, SupplyPlan, plan_supply
 from snop.supply.problem import NO_SEGMENT, PlanSettings, Strategy, SupplyProblem
+from snop.team.roles import Action
 
 _BOUNDS = ["lo_80", "hi_80", "lo_95", "hi_95"]
 """The consensus forecast's interval columns: pessimistic and optimistic scenarios."""
@@ -245,7 +247,7 @@ def _fence(s: Session, periods: list[str], frozen: int, notes: list[str]) -> pd.
 def run_plan(
     db: Database,
     *,
-    actor: str,
+    actor: Actor,
     strategy: Strategy = Strategy.COST,
     frozen_periods: int | None = None,
     service_measure: ServiceMeasure | None = None,
@@ -261,6 +263,10 @@ def run_plan(
         raise InvalidInput([Issue("bad_fence", "the frozen fence is a number of months >= 0")])
     settings = PlanSettings(strategy=strategy, solver=solver)
     with db.sessions.begin() as s:
+        name = require(s, actor, Action.PLAN_SUPPLY) if store_version else name_of(actor)
+        if frozen_periods is not None and frozen_periods < int(_settings(s).get(FROZEN_SETTING, 0)):
+            # Shortening the fence frees production the team agreed to hold.
+            require(s, actor, Action.CHANGE_FROZEN, stage_rule=False)
         inputs = load_inputs(
             s, settings=settings, frozen_periods=frozen_periods, service_measure=service_measure
         )
@@ -274,7 +280,7 @@ def run_plan(
             _save_setting(s, FROZEN_SETTING, str(frozen_periods))
         if service_measure is not None:
             _save_setting(s, MEASURE_SETTING, service_measure)
-        version_id = store_run(s, actor, plan, inputs, solver=solver, seconds=seconds)
+        version_id = store_run(s, name, plan, inputs, solver=solver, seconds=seconds)
     return PlanRun(version_id, plan, inputs)
 
 
@@ -354,7 +360,7 @@ def _with_workforce(plan: SupplyPlan) -> pd.DataFrame:
     return plan.resources.merge(plan.workforce, on=["resource_id", "period"], how="left")
 
 
-def plan_workbook(path: Path, *, actor: str, strategy: Strategy = Strategy.COST) -> PlanRun:
+def plan_workbook(path: Path, *, actor: Actor, strategy: Strategy = Strategy.COST) -> PlanRun:
     """Plan a workbook on its own, in a throwaway SQLite store (the file is the problem).
 
     The workbook needs only products, resources, routings, inventory and demand_plan
@@ -363,8 +369,8 @@ def plan_workbook(path: Path, *, actor: str, strategy: Strategy = Strategy.COST)
     with tempfile.TemporaryDirectory(prefix="snop-plan-") as folder:
         db = open_database(str(Path(folder) / "plan.db"), create=True)
         try:
-            import_workbook(db, path, actor=actor, required=PLANNING_SHEETS)
-            return run_plan(db, actor=actor, strategy=strategy, store_version=False)
+            import_workbook(db, path, actor=name_of(actor), required=PLANNING_SHEETS)
+            return run_plan(db, actor=name_of(actor), strategy=strategy, store_version=False)
         finally:
             db.close()
 

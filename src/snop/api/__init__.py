@@ -1,0 +1,1 @@
+"""The REST API (FastAPI), an adapter over the services like the command line."""

@@ -1,0 +1,427 @@
+"""The REST API: every service the command line has, over HTTP with token auth.
+
+`snop serve` runs it. Each route is a thin adapter: it authenticates the caller (an API
+token from `snop user token`, or a session from ``POST /api/session``), calls one service
+with that caller — the services enforce roles, scopes and the cycle's stages — and returns
+JSON. snop's errors become JSON bodies with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from snop import __version__
+from snop.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    SnopError,
+)
+from snop.frames import records
+from snop.services import audit, cycle, demand, reconcile, scenarios, status, supply, users
+from snop.services import versions as versions_service
+from snop.services.auth import Caller
+from snop.services.database import Database, open_database
+from snop.supply.problem import Strategy
+
+Json = dict[str, Any]
+_bearer = HTTPBearer(auto_error=False, description="An API token or a session token.")
+PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, numpy scalars plain, times ISO text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return _plain(records(value))
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
+        return None if pd.isna(value) else value.isoformat()
+    if value is pd.NaT:
+        return None
+    return value
+
+
+def _obj(value: Any) -> Json:
+    """A JSON-safe object (a dict) from a service's result."""
+    plain = _plain(value)
+    assert isinstance(plain, dict)
+    return plain
+
+
+class SignIn(BaseModel):
+    """A user name and password."""
+
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class OverrideIn(BaseModel):
+    """A person's change to the forecast."""
+
+    level: Literal["product", "family", "segment"]
+    key: str = Field(min_length=1, max_length=200)
+    period_from: str = Field(pattern=PERIOD)
+    period_to: str = Field(pattern=PERIOD)
+    reason_code: str = Field(min_length=1, max_length=100)
+    change_pct: float | None = Field(default=None, ge=-100, le=10_000)
+    change_qty: float | None = Field(default=None, ge=-1e9, le=1e9)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class PlanIn(BaseModel):
+    """Choices for a supply plan run."""
+
+    strategy: Strategy = Strategy.COST
+    frozen_periods: int | None = Field(default=None, ge=0, le=24)
+    service_measure: Literal["fill_rate", "cycle_service"] | None = None
+
+
+class ScenarioIn(BaseModel):
+    """A scenario: a name and its changes (see docs/reconcile.md for the change kinds)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    changes: list[dict[str, Any]] = Field(min_length=1, max_length=100)
+
+
+class PublishIn(BaseModel):
+    """Which plan version to publish."""
+
+    version: int | None = Field(default=None, ge=1)
+    replace: bool = False
+
+
+class StageIn(BaseModel):
+    """A sign-off note."""
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReopenIn(BaseModel):
+    """The stage to reopen and why."""
+
+    stage: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class UserIn(BaseModel):
+    """A new user."""
+
+    username: str = Field(min_length=1, max_length=100, pattern=r"^\S+$")
+    password: str = Field(min_length=4, max_length=200)
+    roles: list[str] = Field(min_length=1, max_length=7)
+    display_name: str | None = Field(default=None, max_length=200)
+    families: list[str] = Field(default_factory=list, max_length=100)
+    segments: list[str] = Field(default_factory=list, max_length=100)
+
+
+class TokenIn(BaseModel):
+    """What a new API token is for."""
+
+    name: str = Field(default="script", min_length=1, max_length=200)
+
+
+def _error(status_code: int, error: SnopError) -> JSONResponse:
+    body: Json = {"error": str(error), "kind": type(error).__name__}
+    if isinstance(error, InvalidInput):
+        body["issues"] = [i.to_dict() for i in error.issues]
+        body["error"] = "; ".join(str(i) for i in error.issues) or str(error)
+    return JSONResponse(status_code=status_code, content=body)
+
+
+_STATUS = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    NotSignedIn: 401,
+}
+
+
+def create_app(database: str | None = None) -> FastAPI:
+    """The API over one database (a SQLite path or a URL; default as the CLI's)."""
+    db = open_database(database)
+    app = FastAPI(
+        title="snop",
+        version=__version__,
+        description="Sales & Operations Planning: one plan of record every month.",
+    )
+
+    @app.exception_handler(SnopError)
+    async def snop_error(request: Request, error: SnopError) -> JSONResponse:
+        for kind, code in _STATUS.items():
+            if isinstance(error, kind):
+                return _error(code, error)
+        return _error(400, error)
+
+    app.state.database = db
+    _routes(app, db)
+    return app
+
+
+def _caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The signed-in caller of a request (401 without a valid token)."""
+    if credentials is None:
+        raise NotSignedIn(
+            "send `Authorization: Bearer TOKEN` (a token from `snop user token`, or from "
+            "POST /api/session)"
+        )
+    database: Database = request.app.state.database
+    return users.caller_from_token(database, credentials.credentials)
+
+
+Who = Annotated[Caller, Depends(_caller)]
+Version = Annotated[int | None, Query(ge=1)]
+
+
+def _routes(app: FastAPI, db: Database) -> None:
+    """Every route; grouped as the CLI's commands are."""
+
+    @app.post("/api/session", tags=["auth"])
+    def sign_in(body: SignIn) -> Json:
+        """Sign in with a password; returns a session token to send as a Bearer token."""
+        who, token = users.start_session(db, body.username, body.password)
+        return {"token": token, "username": who.username, "roles": [r.value for r in who.roles]}
+
+    @app.get("/api/me", tags=["auth"])
+    def me(who: Who) -> Json:
+        """Who the token belongs to."""
+        return {"username": who.username, "roles": [r.value for r in who.roles]}
+
+    @app.get("/api/status", tags=["data"])
+    def status_(who: Who) -> Json:
+        """What the database holds."""
+        return _obj(status.describe(db).to_dict())
+
+    _demand_routes(app, db)
+    _supply_routes(app, db)
+    _reconcile_routes(app, db)
+    _cycle_routes(app, db)
+    _team_routes(app, db)
+
+
+def _demand_routes(app: FastAPI, db: Database) -> None:
+    @app.get("/api/forecast", tags=["demand"])
+    def forecast(
+        who: Who,
+        level: Literal["total", "family", "segment", "product", "product_segment"] = "family",
+        key: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> Json:
+        """The forecast streams by month beside recent actuals."""
+        return {"rows": _plain(demand.forecast_table(db, level=level, key=key))}
+
+    @app.get("/api/overrides", tags=["demand"])
+    def overrides(who: Who) -> Json:
+        """Active overrides, oldest first."""
+        return {"rows": _plain(demand.list_overrides(db))}
+
+    @app.post("/api/overrides", tags=["demand"], status_code=201)
+    def add_override(body: OverrideIn, who: Who) -> Json:
+        """Override the forecast (sales and demand planners, in the demand review)."""
+        override_id = demand.add_override(db, actor=who, **body.model_dump())
+        return {"id": override_id}
+
+    @app.get("/api/accuracy", tags=["demand"])
+    def accuracy(who: Who) -> Json:
+        """WAPE and bias by stream and lag, and forecast value added."""
+        report = demand.accuracy(db)
+        return {"headline": _plain(report.headline()), "summary": _plain(report.summary)}
+
+
+def _supply_routes(app: FastAPI, db: Database) -> None:
+    @app.post("/api/plans", tags=["supply"], status_code=201)
+    def plan(body: PlanIn, who: Who) -> Json:
+        """Plan supply (supply planners, in the supply review); stored as a version."""
+        run = supply.run_plan(
+            db,
+            actor=who,
+            strategy=body.strategy,
+            frozen_periods=body.frozen_periods,
+            service_measure=body.service_measure,
+        )
+        return _obj(run.to_dict(detail=False))
+
+    @app.get("/api/plans", tags=["supply"])
+    def plans(who: Who) -> Json:
+        """Every plan version, newest first."""
+        return {"versions": _plain(supply.plan_versions(db))}
+
+    @app.get("/api/plans/{version}", tags=["supply"])
+    def plan_version(
+        version: int,
+        who: Who,
+        level: Literal["total", "family", "product"] = "family",
+        key: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> Json:
+        """One plan version: its header and its grid by month."""
+        stored = supply.stored_plan(db, version_id=version)
+        grid = supply.plan_grid(stored, level=level, key=key)
+        return {"version": _plain(stored.version), "grid": _plain(grid)}
+
+    @app.get("/api/plans/{version}/late", tags=["supply"])
+    def late(version: int, who: Who) -> Json:
+        """Every late product, segment and month of a plan, and why."""
+        stored = supply.stored_plan(db, version_id=version)
+        return {"rows": _plain(stored.tables["late"])}
+
+
+def _reconcile_routes(app: FastAPI, db: Database) -> None:
+    @app.get("/api/money", tags=["pre-S&OP"])
+    def money(
+        who: Who,
+        by: Annotated[list[Literal["period", "family", "segment"]] | None, Query()] = None,
+        version: Version = None,
+    ) -> Json:
+        """The plan in money by period, family and/or segment."""
+        evaluation = reconcile.evaluate(db, version_id=version)
+        return {"rows": _plain(evaluation.money_table(list(by or ["family"])))}
+
+    @app.get("/api/scorecard", tags=["pre-S&OP"])
+    def scorecard(who: Who, version: Version = None) -> Json:
+        """Every strategy target against the plan."""
+        evaluation = reconcile.evaluate(db, version_id=version)
+        return {"sentences": evaluation.sentences, "rows": _plain(evaluation.scorecard)}
+
+    @app.get("/api/kpis", tags=["pre-S&OP"])
+    def kpis(who: Who, version: Version = None) -> Json:
+        """KPIs of the last 12 months and of the plan."""
+        return {"rows": _plain(reconcile.evaluate(db, version_id=version).kpis)}
+
+    @app.get("/api/exceptions", tags=["pre-S&OP"])
+    def exceptions(who: Who, version: Version = None) -> Json:
+        """What needs attention, ranked by money at stake."""
+        return {"rows": _plain(reconcile.evaluate(db, version_id=version).exceptions)}
+
+    @app.get("/api/scenarios", tags=["scenarios"])
+    def scenario_list(who: Who) -> Json:
+        """Every scenario with its changes and last run."""
+        return {"scenarios": _plain(scenarios.list_scenarios(db))}
+
+    @app.post("/api/scenarios", tags=["scenarios"], status_code=201)
+    def scenario_create(body: ScenarioIn, who: Who) -> Json:
+        """Create a scenario (only its changes are stored)."""
+        return _obj(
+            scenarios.create(db, body.name, body.changes, actor=who, description=body.description)
+        )
+
+    @app.get("/api/scenarios/compare", tags=["scenarios"])
+    def scenario_compare(
+        who: Who,
+        names: Annotated[list[str], Query(min_length=2, max_length=8)],
+    ) -> Json:
+        """Scenarios side by side ('base' is the plan of record)."""
+        result = scenarios.compare(db, names)
+        measures = result["measures"].rename_axis("measure").reset_index()
+        return {"measures": _plain(measures), "families": _plain(result["families"])}
+
+    @app.post("/api/scenarios/{name}/run", tags=["scenarios"])
+    def scenario_run(name: str, who: Who) -> Json:
+        """Re-plan and score a scenario."""
+        return _obj(scenarios.run(db, name, actor=who).to_dict())
+
+    @app.post("/api/scenarios/{name}/promote", tags=["scenarios"])
+    def scenario_promote(name: str, who: Who) -> Json:
+        """Make a scenario's plan the plan of record (executives)."""
+        return _obj(scenarios.promote(db, name, actor=who))
+
+    @app.delete("/api/scenarios/{name}", tags=["scenarios"])
+    def scenario_delete(name: str, who: Who) -> Json:
+        """Remove a scenario (kept in the audit trail)."""
+        scenarios.delete(db, name, actor=who)
+        return {"deleted": name}
+
+    @app.get("/api/versions", tags=["versions"])
+    def version_list(who: Who) -> Json:
+        """Every forecast and plan run."""
+        return {"versions": _plain(versions_service.list_versions(db))}
+
+    @app.get("/api/versions/diff", tags=["versions"])
+    def version_diff(
+        who: Who, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
+    ) -> Json:
+        """What changed between two plan versions and why."""
+        return _obj(versions_service.diff_dict(versions_service.diff(db, a, b)))
+
+
+def _cycle_routes(app: FastAPI, db: Database) -> None:
+    @app.get("/api/cycle", tags=["cycle"])
+    def cycle_status(who: Who) -> Json:
+        """The open cycle: its stage, stages, plan of record."""
+        return _obj(cycle.status(db).to_dict())
+
+    @app.get("/api/cycle/health", tags=["cycle"])
+    def health(who: Who) -> Json:
+        """The data-health report (looking at it is recorded)."""
+        return _obj(cycle.data_health(db, actor=who))
+
+    @app.post("/api/cycle/advance", tags=["cycle"])
+    def advance(body: StageIn, who: Who) -> Json:
+        """Sign off the current stage (its owner)."""
+        return _obj(cycle.advance(db, actor=who, note=body.note))
+
+    @app.post("/api/cycle/reopen", tags=["cycle"])
+    def reopen(body: ReopenIn, who: Who) -> Json:
+        """Reopen a signed-off stage with a reason."""
+        return _obj(cycle.reopen(db, actor=who, stage=body.stage, reason=body.reason))
+
+    @app.post("/api/cycle/publish", tags=["cycle"])
+    def publish(body: PublishIn, who: Who) -> Json:
+        """Publish a plan as the plan of record (executives, in the executive review)."""
+        view = cycle.publish(db, actor=who, version_id=body.version, replace=body.replace)
+        return _obj(view.to_dict())
+
+
+def _team_routes(app: FastAPI, db: Database) -> None:
+    @app.get("/api/users", tags=["team"])
+    def user_list(who: Who) -> Json:
+        """Every user."""
+        return {"users": _plain(users.list_users(db))}
+
+    @app.post("/api/users", tags=["team"], status_code=201)
+    def user_add(body: UserIn, who: Who) -> Json:
+        """Add a user (admins)."""
+        return _obj(users.add_user(db, actor=who, **body.model_dump()))
+
+    @app.post("/api/users/{username}/disable", tags=["team"])
+    def user_disable(username: str, who: Who) -> Json:
+        """Stop a user signing in (admins)."""
+        return _obj(users.disable_user(db, actor=who, username=username))
+
+    @app.post("/api/users/{username}/tokens", tags=["team"], status_code=201)
+    def user_token(username: str, body: TokenIn, who: Who) -> Json:
+        """A new API token (admins, or the user for themself); shown once."""
+        return {"token": users.create_token(db, actor=who, username=username, name=body.name)}
+
+    @app.get("/api/audit", tags=["team"])
+    def audit_log(
+        who: Who,
+        actor: Annotated[str | None, Query(max_length=100)] = None,
+        action: Annotated[str | None, Query(max_length=100)] = None,
+        entity: Annotated[str | None, Query(max_length=100)] = None,
+        since: dt.datetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
+    ) -> Json:
+        """The audit trail, newest first, filtered."""
+        rows = audit.log(db, actor=actor, action=action, entity=entity, since=since, limit=limit)
+        return {"rows": _plain(rows)}
