@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from snop.errors import Conflict, InvalidInput, Issue, NotFound
@@ -111,8 +112,9 @@ def create(
         raise InvalidInput([Issue("no_changes", "a scenario needs at least one change")])
     with db.sessions.begin() as s:
         who = require(s, actor, Action.SCENARIO)
+        taken = Conflict(f"there is already a scenario named '{name}'")
         if cycle_store.scenario_named(s, name) is not None:
-            raise Conflict(f"there is already a scenario named '{name}'")
+            raise taken
         scenario = Scenario(
             name=name,
             description=description,
@@ -121,7 +123,10 @@ def create(
             summary={},
         )
         s.add(scenario)
-        s.flush()
+        try:
+            s.flush()
+        except IntegrityError as error:  # someone created it at the same moment
+            raise taken from error
         audit.record(
             s,
             who,

@@ -1,0 +1,232 @@
+"""The REST API on real databases (SQLite file and PostgreSQL): the cycle as a team.
+
+Users of every role drive a whole cycle through HTTP; every action is tried by every role
+(a table test) and refused exactly for the roles that may not take it; concurrent
+conflicting edits lose nothing; the audit trail says who did what.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
+from service.test_demand import small_company
+from service.test_supply import _demand_plan
+from snop.api.app import create_app
+from snop.services import supply
+from snop.services.database import open_database
+from snop.services.imports import import_frames
+from snop.services.users import create_demo_users
+from snop.store import cycles as cycle_store
+from snop.team.roles import DEMO_USERS, PERMISSIONS, Action, Role
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database with the small company planned and one demo user per role."""
+    if request.param == "sqlite":
+        address = f"sqlite:///{tmp_path_factory.mktemp('api') / 'snop.db'}"
+    else:
+        if pg_server_url() is None:
+            pytest.skip(f"{PG_ENV} is not set")
+        address = create_pg_database("snop_api")
+    db = open_database(address, create=True)
+    sheets = small_company()
+    sheets["demand_plan"] = _demand_plan()
+    import_frames(db, sheets, source="test", actor="setup")
+    supply.run_plan(db, actor="setup")
+    with db.sessions.begin() as s:
+        create_demo_users(s)
+    db.close()
+    yield address
+    if request.param == "postgresql":
+        drop_pg_database(address)
+
+
+@pytest.fixture
+def client(url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(url)) as test_client:
+        yield test_client
+
+
+def _token(client: TestClient, username: str) -> dict[str, str]:
+    response = client.post("/api/session", json={"username": username, "password": "demo"})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def _stage(url: str, stage: str) -> None:
+    """Put the open cycle in a stage (test set-up, as if the stages before were signed off)."""
+    db = open_database(url)
+    with db.sessions.begin() as s:
+        from snop.services.cycle import current
+
+        current(s).stage = stage
+    db.close()
+
+
+def test_signing_in_and_errors_are_json(client: TestClient) -> None:
+    assert client.get("/api/status").status_code == 401
+    wrong = client.post("/api/session", json={"username": "exec", "password": "nope"})
+    assert wrong.status_code == 401 and "wrong user name or password" in wrong.json()["error"]
+    headers = _token(client, "viewer")
+    assert client.get("/api/me", headers=headers).json()["roles"] == ["viewer"]
+    bad = client.post(
+        "/api/overrides",
+        headers=_token(client, "sales"),
+        json={
+            "level": "family",
+            "key": "Nope",
+            "period_from": "2027-01",
+            "period_to": "2027-01",
+            "reason_code": "promotion",
+            "change_pct": 5,
+        },
+    )
+    assert bad.status_code in (403, 422)
+    assert "error" in bad.json()
+    spec = client.get("/openapi.json").json()
+    assert "/api/scorecard" in spec["paths"] and "/api/cycle/advance" in spec["paths"]
+
+
+# Each action: the stage it is tried in, the request, and the statuses that mean "not refused
+# for lack of a role" (the request itself may be a conflict or a validation error).
+ACTIONS: dict[Action, tuple[str, str, str, dict[str, Any]]] = {
+    Action.OVERRIDE: (
+        "demand_review",
+        "POST",
+        "/api/overrides",
+        {
+            "level": "family",
+            "key": "Tents",
+            "period_from": "2027-01",
+            "period_to": "2027-01",
+            "reason_code": "promotion",
+            "change_pct": 5,
+        },
+    ),
+    Action.PLAN_SUPPLY: ("supply_review", "POST", "/api/plans", {}),
+    Action.SCENARIO: (
+        "supply_review",
+        "POST",
+        "/api/scenarios",
+        {"name": "x", "changes": [{"kind": "strategy", "strategy": "level"}]},
+    ),
+    Action.PUBLISH: ("executive_review", "POST", "/api/cycle/publish", {"replace": True}),
+    Action.MANAGE_USERS: (
+        "data_gathering",
+        "POST",
+        "/api/users",
+        {"username": "newbie", "password": "long enough", "roles": ["viewer"]},
+    ),
+    Action.REOPEN: (
+        "supply_review",
+        "POST",
+        "/api/cycle/reopen",
+        {"stage": "demand_review", "reason": "a late order"},
+    ),
+}
+
+
+@pytest.mark.parametrize("action", list(ACTIONS), ids=lambda a: a.name.lower())
+def test_every_role_may_do_exactly_what_it_is_allowed(
+    url: str, client: TestClient, action: Action
+) -> None:
+    stage, method, path, body = ACTIONS[action]
+    results = {}
+    for username, role in DEMO_USERS.items():
+        _stage(url, stage)
+        response = client.request(method, path, json=body, headers=_token(client, username))
+        results[role] = response.status_code
+        assert response.status_code < 500, response.text
+    refused = {role for role, code in results.items() if code == 403}
+    expected = {role for role in Role if action not in PERMISSIONS[role]}
+    assert refused == expected, results
+
+
+def test_a_stage_refuses_changes_it_does_not_allow(url: str, client: TestClient) -> None:
+    _stage(url, "data_gathering")
+    response = client.post("/api/plans", json={}, headers=_token(client, "supply"))
+    assert response.status_code == 403
+    assert "supply_review" in response.json()["error"]
+
+
+def test_a_whole_cycle_through_the_api(url: str, client: TestClient) -> None:
+    """Sales overrides with a reason; demand signs off; supply plans and signs off; finance
+    reads the scorecard and signs off; the executive compares, promotes and publishes."""
+    demand, sales, supply_, finance, executive = (
+        _token(client, name) for name in ("demand", "sales", "supply", "finance", "exec")
+    )
+    early = client.post("/api/cycle/advance", json={}, headers=demand)
+    assert early.status_code == 409 and "data-health" in early.json()["error"]
+    assert client.get("/api/cycle/health", headers=demand).status_code == 200
+    assert client.post("/api/cycle/advance", json={}, headers=demand).json()["stage"] == (
+        "demand_review"
+    )
+    override = ACTIONS[Action.OVERRIDE][3]
+    assert client.post("/api/overrides", json=override, headers=sales).status_code == 201
+    assert client.post("/api/cycle/advance", json={}, headers=sales).status_code == 403
+    assert client.post("/api/cycle/advance", json={}, headers=demand).json()["stage"] == (
+        "supply_review"
+    )
+    plan = client.post("/api/plans", json={}, headers=supply_)
+    assert plan.status_code == 201 and plan.json()["status"] == "optimal"
+    scenario = {"name": "level", "changes": [{"kind": "strategy", "strategy": "level"}]}
+    assert client.post("/api/scenarios", json=scenario, headers=supply_).status_code == 201
+    assert client.post("/api/scenarios/level/run", headers=supply_).status_code == 200
+    assert client.post("/api/cycle/advance", json={}, headers=supply_).json()["stage"] == "pre_sop"
+    card = client.get("/api/scorecard", headers=finance)
+    assert card.status_code == 200 and card.json()["rows"]
+    assert client.post("/api/cycle/advance", json={}, headers=finance).json()["stage"] == (
+        "executive_review"
+    )
+    compared = client.get(
+        "/api/scenarios/compare", params={"names": ["base", "level"]}, headers=executive
+    )
+    assert compared.status_code == 200
+    assert any(m["measure"] == "plan cost" for m in compared.json()["measures"])
+    promoted = client.post("/api/scenarios/level/promote", headers=executive)
+    assert promoted.status_code == 200, promoted.text
+    status = client.get("/api/cycle", headers=executive).json()
+    assert status["stage"] == "published" and status["plan_of_record"] is not None
+    late = client.post("/api/overrides", json=override, headers=sales)
+    assert late.status_code == 403 and "published" in late.json()["error"]
+    trail = client.get("/api/audit", headers=executive).json()["rows"]
+    done = {(row["actor"], row["action"]) for row in trail}
+    assert {
+        ("demand", "cycle.sign_off"),
+        ("sales", "demand.override_added"),
+        ("supply", "supply.plan_run"),
+        ("supply", "scenario.run"),
+        ("finance", "cycle.sign_off"),
+        ("exec", "scenario.promote"),
+        ("exec", "cycle.publish"),
+    } <= done
+    only_sales = client.get("/api/audit", params={"actor": "sales"}, headers=executive).json()
+    assert {row["actor"] for row in only_sales["rows"]} == {"sales"}
+
+
+def test_two_people_creating_the_same_scenario_lose_nothing(url: str, client: TestClient) -> None:
+    _stage(url, "supply_review")
+    headers = [_token(client, "supply"), _token(client, "finance")]
+    codes: list[int] = []
+
+    def create(i: int) -> None:
+        body = {"name": "same", "changes": [{"kind": "strategy", "strategy": "chase"}]}
+        codes.append(client.post("/api/scenarios", json=body, headers=headers[i]).status_code)
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(codes) == [201, 409]
+    db = open_database(url)
+    with db.sessions.begin() as s:
+        assert [sc.name for sc in cycle_store.scenarios(s)] == ["same"]
+    db.close()
