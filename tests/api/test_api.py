@@ -230,3 +230,48 @@ def test_two_people_creating_the_same_scenario_lose_nothing(url: str, client: Te
     with db.sessions.begin() as s:
         assert [sc.name for sc in cycle_store.scenarios(s)] == ["same"]
     db.close()
+
+
+def test_comments_mentions_decisions_and_stale_edits(client: TestClient) -> None:
+    sales, demand, executive = (_token(client, name) for name in ("sales", "demand", "exec"))
+    said = client.post(
+        "/api/comments",
+        json={"entity": "family", "key": "Tents", "body": "@demand the fair adds 5% in March"},
+        headers=sales,
+    )
+    assert said.status_code == 201, said.text
+    comment = said.json()
+    inbox = client.get("/api/inbox", headers=demand).json()["items"]
+    assert any(item.get("kind") == "mention" for item in inbox)
+    unknown = client.post(
+        "/api/comments",
+        json={"entity": "family", "key": "Tents", "body": "@nobody look"},
+        headers=sales,
+    )
+    assert unknown.status_code == 422 and "nobody" in unknown.json()["error"]
+    first = client.put(
+        f"/api/comments/{comment['id']}",
+        json={"version": comment["version"], "body": "the fair adds 6% in March"},
+        headers=sales,
+    )
+    assert first.status_code == 200
+    stale = client.put(
+        f"/api/comments/{comment['id']}",
+        json={"version": comment["version"], "body": "the fair adds 4% in March"},
+        headers=sales,
+    )
+    assert stale.status_code == 409
+    message = stale.json()["error"]
+    assert "6%" in message and "4%" in message
+    decided = client.post(
+        "/api/decisions",
+        json={"title": "Add a Saturday shift in packing", "owner": "supply"},
+        headers=executive,
+    )
+    assert decided.status_code == 201, decided.text
+    refused = client.post(
+        "/api/decisions", json={"title": "Cut prices", "owner": "sales"}, headers=sales
+    )
+    assert refused.status_code == 403
+    owner_inbox = client.get("/api/inbox", headers=_token(client, "supply")).json()["items"]
+    assert any("Saturday" in str(item) for item in owner_inbox)

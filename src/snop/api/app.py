@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -29,7 +29,17 @@ from snop.errors import (
     SnopError,
 )
 from snop.frames import records
-from snop.services import audit, cycle, demand, reconcile, scenarios, status, supply, users
+from snop.services import (
+    audit,
+    collab,
+    cycle,
+    demand,
+    reconcile,
+    scenarios,
+    status,
+    supply,
+    users,
+)
 from snop.services import versions as versions_service
 from snop.services.auth import Caller
 from snop.services.database import Database, open_database
@@ -38,6 +48,9 @@ from snop.supply.problem import Strategy
 Json = dict[str, Any]
 _bearer = HTTPBearer(auto_error=False, description="An API token or a session token.")
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+MAX_ID = 2_147_483_647
+"""Ids are 32-bit in PostgreSQL: larger numbers are refused at the door."""
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _plain(value: Any) -> Any:
@@ -105,7 +118,7 @@ class ScenarioIn(BaseModel):
 class PublishIn(BaseModel):
     """Which plan version to publish."""
 
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
     replace: bool = False
 
 
@@ -192,7 +205,7 @@ def _caller(
 
 
 Who = Annotated[Caller, Depends(_caller)]
-Version = Annotated[int | None, Query(ge=1)]
+Version = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def _routes(app: FastAPI, db: Database) -> None:
@@ -219,6 +232,7 @@ def _routes(app: FastAPI, db: Database) -> None:
     _reconcile_routes(app, db)
     _cycle_routes(app, db)
     _team_routes(app, db)
+    _collab_routes(app, db)
 
 
 def _demand_routes(app: FastAPI, db: Database) -> None:
@@ -269,7 +283,7 @@ def _supply_routes(app: FastAPI, db: Database) -> None:
 
     @app.get("/api/plans/{version}", tags=["supply"])
     def plan_version(
-        version: int,
+        version: Id,
         who: Who,
         level: Literal["total", "family", "product"] = "family",
         key: Annotated[str | None, Query(max_length=200)] = None,
@@ -280,7 +294,7 @@ def _supply_routes(app: FastAPI, db: Database) -> None:
         return {"version": _plain(stored.version), "grid": _plain(grid)}
 
     @app.get("/api/plans/{version}/late", tags=["supply"])
-    def late(version: int, who: Who) -> Json:
+    def late(version: Id, who: Who) -> Json:
         """Every late product, segment and month of a plan, and why."""
         stored = supply.stored_plan(db, version_id=version)
         return {"rows": _plain(stored.tables["late"])}
@@ -358,7 +372,9 @@ def _reconcile_routes(app: FastAPI, db: Database) -> None:
 
     @app.get("/api/versions/diff", tags=["versions"])
     def version_diff(
-        who: Who, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
+        who: Who,
+        a: Annotated[int, Query(ge=1, le=MAX_ID)],
+        b: Annotated[int, Query(ge=1, le=MAX_ID)],
     ) -> Json:
         """What changed between two plan versions and why."""
         return _obj(versions_service.diff_dict(versions_service.diff(db, a, b)))
@@ -425,3 +441,131 @@ def _team_routes(app: FastAPI, db: Database) -> None:
         """The audit trail, newest first, filtered."""
         rows = audit.log(db, actor=actor, action=action, entity=entity, since=since, limit=limit)
         return {"rows": _plain(rows)}
+
+
+class CommentIn(BaseModel):
+    """A comment; @name mentions put it in those users' inboxes."""
+
+    entity: Literal["family", "product", "period", "scenario", "stage", "plan"]
+    key: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=5000)
+    period: str | None = Field(default=None, pattern=PERIOD)
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class EditIn(BaseModel):
+    """A new text for something read at ``version`` (refused if it changed since)."""
+
+    version: int = Field(ge=1, le=MAX_ID)
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class DecisionIn(BaseModel):
+    """A decision of the executive review."""
+
+    title: str = Field(min_length=1, max_length=2000)
+    owner: str = Field(min_length=1, max_length=100)
+    due_date: dt.date | None = None
+    scenario: str | None = Field(default=None, max_length=200)
+    plan_version_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class DecisionUpdate(BaseModel):
+    """A decision's new status or notes, as of ``version``."""
+
+    version: int = Field(ge=1, le=MAX_ID)
+    status: Literal["open", "done", "dropped"] | None = None
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class AssumptionIn(BaseModel):
+    """An assumption the plan rests on, scored against actual orders later."""
+
+    text: str = Field(min_length=1, max_length=5000)
+    owner: str = Field(min_length=1, max_length=100)
+    level: Literal["total", "family", "product", "segment"]
+    key: str = Field(default="all", min_length=1, max_length=200)
+    period_from: str = Field(pattern=PERIOD)
+    period_to: str = Field(pattern=PERIOD)
+    expected: float | None = Field(default=None, ge=0, le=1e12)
+    inputs: list[str] = Field(default_factory=list, max_length=50)
+
+
+def _collab_routes(app: FastAPI, db: Database) -> None:
+    @app.get("/api/comments", tags=["conversation"])
+    def comments(
+        who: Who,
+        entity: Annotated[str | None, Query(max_length=40)] = None,
+        key: Annotated[str | None, Query(max_length=200)] = None,
+        period: Annotated[str | None, Query(pattern=PERIOD)] = None,
+    ) -> Json:
+        """Comments, oldest first (a plan number's stay with it from cycle to cycle)."""
+        rows = collab.list_comments(db, entity=entity, key=key, period=period)
+        return {"comments": _plain(rows)}
+
+    @app.post("/api/comments", tags=["conversation"], status_code=201)
+    def comment(body: CommentIn, who: Who) -> Json:
+        """Comment on a family, product, period, scenario, stage or plan number."""
+        return _obj(collab.add_comment(db, actor=who, **body.model_dump()))
+
+    @app.put("/api/comments/{comment_id}", tags=["conversation"])
+    def edit_comment(comment_id: Id, body: EditIn, who: Who) -> Json:
+        """Edit your comment (409 with both texts if it changed since you read it)."""
+        return _obj(
+            collab.edit_comment(
+                db,
+                actor=who,
+                comment_id=comment_id,
+                expected_version=body.version,
+                body=body.body,
+            )
+        )
+
+    @app.get("/api/inbox", tags=["conversation"])
+    def inbox(who: Who) -> Json:
+        """What needs your action: sign-offs due, mentions, decisions."""
+        return {"items": _plain(collab.inbox(db, who.username))}
+
+    @app.get("/api/decisions", tags=["conversation"])
+    def decisions(
+        who: Who,
+        status: Annotated[str | None, Query(max_length=20)] = None,
+        owner: Annotated[str | None, Query(max_length=100)] = None,
+    ) -> Json:
+        """The decisions log."""
+        return {"decisions": _plain(collab.list_decisions(db, status=status, owner=owner))}
+
+    @app.post("/api/decisions", tags=["conversation"], status_code=201)
+    def decide(body: DecisionIn, who: Who) -> Json:
+        """Record a decision (executives), linked to the scenario and plan it chose."""
+        return _obj(collab.record_decision(db, actor=who, **body.model_dump()))
+
+    @app.put("/api/decisions/{decision_id}", tags=["conversation"])
+    def update_decision(decision_id: Id, body: DecisionUpdate, who: Who) -> Json:
+        """Report on a decision (409 with both values if it changed since you read it)."""
+        return _obj(
+            collab.update_decision(
+                db,
+                actor=who,
+                decision_id=decision_id,
+                expected_version=body.version,
+                status=body.status,
+                notes=body.notes,
+            )
+        )
+
+    @app.get("/api/assumptions", tags=["conversation"])
+    def assumptions(who: Who) -> Json:
+        """The assumptions register."""
+        return {"assumptions": _plain(collab.list_assumptions(db))}
+
+    @app.post("/api/assumptions", tags=["conversation"], status_code=201)
+    def assume(body: AssumptionIn, who: Who) -> Json:
+        """Record an assumption and the inputs that rest on it."""
+        return _obj(collab.add_assumption(db, actor=who, **body.model_dump()))
+
+    @app.post("/api/assumptions/score", tags=["conversation"])
+    def score(who: Who) -> Json:
+        """Score open assumptions against the actual orders that have arrived."""
+        return _obj(collab.score_assumptions(db, actor=who))

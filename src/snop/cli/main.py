@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from snop import __version__
+from snop.cli import collab as collab_cli
 from snop.cli import cycle as cycle_cli
 from snop.cli import demand as demand_cli
 from snop.cli import reconcile as reconcile_cli
@@ -218,6 +219,10 @@ app.command("publish")(cycle_cli.publish)
 app.add_typer(cycle_cli.app, name="cycle")
 app.add_typer(cycle_cli.versions_app, name="versions")
 app.add_typer(users_cli.app, name="user")
+app.add_typer(collab_cli.comment_app, name="comment")
+app.add_typer(collab_cli.assumption_app, name="assumption")
+app.add_typer(collab_cli.decision_app, name="decision")
+app.command("inbox")(collab_cli.inbox)
 
 
 def run() -> None:

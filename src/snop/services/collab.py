@@ -64,13 +64,12 @@ _PREVIEW = 120
 class StaleEdit(Conflict):
     """An edit of a version that is no longer the stored one; carries both values."""
 
-    def __init__(self, what: str, version: int, stored: Any, submitted: Any, by: str | None):
+    def __init__(self, what: str, version: int, stored: Any, submitted: Any):
         self.version = version
         self.stored = stored
         self.submitted = submitted
-        who = f" by {by}" if by else ""
         super().__init__(
-            f"{what} was changed{who} since you read it (it is now version {version}); "
+            f"{what} was changed since you read it (it is now version {version}); "
             f"stored: {_show(stored)}; yours: {_show(submitted)}. "
             "Read it again and redo your change on top of it."
         )
@@ -343,9 +342,7 @@ def edit_comment(
         who = require(s, actor, Action.COMMENT, stage_rule=False)
         comment = _own_comment(s, actor, comment_id, "edit")
         if comment.version != expected_version:
-            raise StaleEdit(
-                f"comment {comment_id}", comment.version, comment.body, body, comment.author
-            )
+            raise StaleEdit(f"comment {comment_id}", comment.version, comment.body, body)
         if comment.hidden_at is not None:
             raise Conflict(f"comment {comment_id} is hidden: it is kept as it was")
         names = mentions_in(body)
@@ -391,7 +388,6 @@ def hide_comment(
                 comment.version,
                 comment.body,
                 "(hide it)",
-                comment.author,
             )
         if comment.hidden_at is not None:
             raise Conflict(f"comment {comment_id} is hidden already")
@@ -708,7 +704,7 @@ def update_assumption(
         submitted = {k: v for k, v in asked.items() if v is not None}
         if row.version != expected_version:
             stored = {k: before[k] for k in submitted}
-            raise StaleEdit(f"assumption {assumption_id}", row.version, stored, submitted, None)
+            raise StaleEdit(f"assumption {assumption_id}", row.version, stored, submitted)
         if status is not None and status not in ("open", "dropped"):
             raise InvalidInput(
                 [
@@ -976,7 +972,7 @@ def update_decision(
         submitted = {k: v for k, v in asked.items() if v is not None}
         if row.version != expected_version:
             stored = {k: before[k] for k in submitted}
-            raise StaleEdit(f"decision {decision_id}", row.version, stored, submitted, None)
+            raise StaleEdit(f"decision {decision_id}", row.version, stored, submitted)
         issues = []
         if status is not None and status not in DECISION_STATUSES:
             issues.append(

@@ -56,9 +56,12 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
+    # IMMEDIATE takes the write lock at the start: two requests that both read, then both
+    # write, would otherwise deadlock and one fail with "database is locked"; this way the
+    # second waits (busy_timeout) for the first to commit, then sees what it wrote.
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
