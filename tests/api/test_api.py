@@ -275,3 +275,34 @@ def test_comments_mentions_decisions_and_stale_edits(client: TestClient) -> None
     assert refused.status_code == 403
     owner_inbox = client.get("/api/inbox", headers=_token(client, "supply")).json()["items"]
     assert any("Saturday" in str(item) for item in owner_inbox)
+
+
+def test_conflicting_overrides_go_to_the_demand_planner(url: str, client: TestClient) -> None:
+    _stage(url, "demand_review")
+    body = dict(ACTIONS[Action.OVERRIDE][3])
+    first = client.post("/api/overrides", json=body, headers=_token(client, "sales"))
+    second = client.post(
+        "/api/overrides", json={**body, "change_pct": -10}, headers=_token(client, "demand")
+    )
+    assert first.status_code == second.status_code == 201
+    demand = _token(client, "demand")
+    conflicts = client.get("/api/overrides/conflicts", headers=demand).json()["rows"]
+    assert [(c["first"], c["second"]) for c in conflicts] == [
+        (first.json()["id"], second.json()["id"])
+    ]
+    assert conflicts[0]["first_change"] == "+5%" and conflicts[0]["second_change"] == "-10%"
+    by_sales = client.post(
+        f"/api/overrides/{first.json()['id']}/withdraw",
+        json={"reason": "mine"},
+        headers=_token(client, "sales"),
+    )
+    assert by_sales.status_code == 403
+    kept = client.post(
+        f"/api/overrides/{first.json()['id']}/withdraw",
+        json={"reason": "the fair is confirmed smaller"},
+        headers=demand,
+    )
+    assert kept.status_code == 200
+    assert client.get("/api/overrides/conflicts", headers=demand).json()["rows"] == []
+    active = client.get("/api/overrides", headers=demand).json()["rows"]
+    assert [o["override_id"] for o in active] == [second.json()["id"]]

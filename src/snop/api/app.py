@@ -99,6 +99,12 @@ class OverrideIn(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
+class ReasonIn(BaseModel):
+    """Why."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class PlanIn(BaseModel):
     """Choices for a supply plan run."""
 
@@ -255,6 +261,17 @@ def _demand_routes(app: FastAPI, db: Database) -> None:
         """Override the forecast (sales and demand planners, in the demand review)."""
         override_id = demand.add_override(db, actor=who, **body.model_dump())
         return {"id": override_id}
+
+    @app.get("/api/overrides/conflicts", tags=["demand"])
+    def conflicts(who: Who) -> Json:
+        """Overrides by different people on the same key and months."""
+        return {"rows": _plain(demand.override_conflicts(db))}
+
+    @app.post("/api/overrides/{override_id}/withdraw", tags=["demand"])
+    def withdraw(override_id: Id, body: ReasonIn, who: Who) -> Json:
+        """Withdraw one override of a conflict (demand planners); the consensus is rebuilt."""
+        demand.resolve_conflict(db, actor=who, drop=override_id, reason=body.reason)
+        return {"withdrawn": override_id}
 
     @app.get("/api/accuracy", tags=["demand"])
     def accuracy(who: Who) -> Json:

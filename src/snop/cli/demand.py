@@ -11,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
 from snop.cli.render import console, err_console, print_json
 from snop.demand.forecast import ForecastSettings, Method
+from snop.frames import records
 from snop.services import demand as demand_service
 from snop.services import forecast_csv as csv_service
 
@@ -255,6 +256,31 @@ def override_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json(frame.to_dict("records"))
         return
     print_frame(frame.drop(columns=["created_at"]), title="Overrides")
+
+
+@override_app.command("conflicts")
+def override_conflicts(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Overrides by different people on the same key and months: the demand planner keeps one."""
+    table = demand_service.override_conflicts(open_db(db))
+    if as_json:
+        print_json(records(table))
+        return
+    if table.empty:
+        console.print("No conflicting overrides.")
+        return
+    print_frame(table, title="Conflicting overrides (`snop demand override resolve ID`)")
+
+
+@override_app.command("resolve")
+def override_resolve(
+    drop: Annotated[int, typer.Argument(help="The override to withdraw.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")],
+    db: DbOption = None,
+) -> None:
+    """Withdraw one override of a conflict; the consensus is rebuilt without it."""
+    database = open_db(db)
+    demand_service.resolve_conflict(database, actor=actor(), drop=drop, reason=reason)
+    console.print(f"Override {drop} withdrawn; consensus updated.")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,7 @@ from snop.cli import reconcile as reconcile_cli
 from snop.cli import scenario as scenario_cli
 from snop.cli import supply as supply_cli
 from snop.cli import users as users_cli
-from snop.cli.common import STATE, DbOption, JsonOption, actor, open_db
+from snop.cli.common import STATE, DbOption, JsonOption, actor, open_db, print_frame
 from snop.cli.render import console, err_console, print_issues, print_json
 from snop.errors import InvalidInput, SnopError
 from snop.services import demo as demo_service
@@ -175,6 +176,37 @@ def demo(
         print_json(summary.to_dict())
         return
     console.print(summary.render(database.display_url), highlight=False, soft_wrap=True)
+
+
+@app.command("audit")
+def audit_(
+    who: Annotated[str | None, typer.Option("--actor", help="Only this user's changes.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only actions starting so (cycle., scenario., ...).")
+    ] = None,
+    entity: Annotated[str | None, typer.Option(help="Only changes to this kind of thing.")] = None,
+    since: Annotated[
+        dt.datetime | None, typer.Option(help="Only changes from this time (YYYY-MM-DD).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The audit trail: who changed what, when, with the old and new values."""
+    from snop.frames import records
+    from snop.services import audit
+
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    rows = audit.log(open_db(db), actor=who, action=action, entity=entity, since=since, limit=limit)
+    if as_json:
+        print_json(records(rows))
+        return
+    shown = rows.assign(
+        at=rows["at"].astype(str).str[:19],
+        details=rows["details"].map(lambda d: json.dumps(d, default=str)[:120]),
+    )
+    print_frame(shown.drop(columns=["id"]), title="Audit trail, newest first")
 
 
 @app.command()

@@ -303,8 +303,10 @@ def _row(label: str, cells: list[Cell], *, cls: str = "", unit: str = "") -> Row
 def _forecast_before(
     forecasts: pd.DataFrame, family: str, months: Sequence[str], first: str
 ) -> pd.Series:
-    """Per month, the consensus as forecast before: one month ahead for a closed month,
-    last cycle's forecast for a month ahead (the latest version with an earlier cutoff).
+    """Per month, the consensus as it was forecast before this cycle.
+
+    For a closed month, the forecast made the month before (lag 1); for a month ahead,
+    last cycle's forecast (the latest version with an earlier cutoff).
     """
     if forecasts.empty:
         return _empty()
@@ -419,25 +421,9 @@ def _family_sheet(
         _row("Inventory plan", _cells(plan_series("inventory"), months, fmt.units), cls="key"),
         _row("Actual inventory", _cells(on_hand, months, fmt.units, only=past)),
         _row("Safety stock (plan)", _cells(plan_series("safety_stock"), months, fmt.units)),
-        _row(
-            "Days of supply",
-            _cells(
-                dos,
-                months,
-                fmt.days,
-                classify=lambda v: "",
-            ),
-            unit="days",
-        ),
+        _row("Days of supply", _days_cells(dos, target, months), unit="days"),
     ]
     if target:
-        inventory_rows[-1]["cells"] = [
-            {
-                "text": cell["text"],
-                "cls": "over" if cell["text"] and p in target and dos.get(p, 0) > target[p] else "",
-            }
-            for cell, p in zip(inventory_rows[-1]["cells"], months, strict=True)
-        ]
         inventory_rows.append(
             _row("Days of supply target", _cells(target, months, fmt.days), cls="sub", unit="days")
         )
@@ -514,6 +500,16 @@ def _days_of_supply(led: pd.DataFrame) -> pd.Series:
     return (led["inventory_value"] / daily).dropna()
 
 
+def _days_cells(dos: pd.Series, target: dict[str, float], months: Sequence[str]) -> list[Cell]:
+    """Days of supply, marked where the stock is above the target's days."""
+    cells = []
+    for period in months:
+        value = fmt.number(dos.get(period))
+        above = value is not None and period in target and value > target[period]
+        cells.append({"text": fmt.days(value), "cls": "over" if above else ""})
+    return cells
+
+
 def _target_by_month(
     targets: pd.DataFrame,
     metric: str,
@@ -522,8 +518,10 @@ def _target_by_month(
     *,
     monthly: bool = False,
 ) -> dict[str, float]:
-    """A target per month, the family's before the company's; year targets cover their
-    months unless ``monthly`` (a year's revenue target is not a month's).
+    """A target per month, the family's before the company's.
+
+    Year targets cover their months unless ``monthly`` (a year's revenue target is not a
+    month's).
     """
     if targets.empty:
         return {}

@@ -29,7 +29,13 @@ from snop.services.auth import Actor, Caller, require
 from snop.services.database import Database
 from snop.store import forecasts as store
 from snop.store import frames as store_frames
-from snop.store.tables import ForecastError, ForecastModel, ForecastOutlier, ForecastVersion
+from snop.store.tables import (
+    DemandOverride,
+    ForecastError,
+    ForecastModel,
+    ForecastOutlier,
+    ForecastVersion,
+)
 from snop.team.roles import Action, Role
 
 Progress = Callable[[str], None]
@@ -401,6 +407,82 @@ def list_overrides(db: Database) -> pd.DataFrame:
     """Active overrides, oldest first."""
     with db.sessions.begin() as s:
         return store.read_overrides(s)
+
+
+def override_conflicts(db: Database) -> pd.DataFrame:
+    """Pairs of active overrides by different people on the same key and overlapping months.
+
+    Both change the consensus (they add up), which is rarely what either meant: the demand
+    planner keeps one (`resolve_conflict`). Columns: first, second (override ids), level,
+    key, months (the overlap), first_author, second_author, first_change, second_change.
+    """
+    columns = [
+        "first",
+        "second",
+        "level",
+        "key",
+        "months",
+        "first_author",
+        "second_author",
+        "first_change",
+        "second_change",
+    ]
+    overrides = list_overrides(db)
+    if overrides.empty:
+        return pd.DataFrame(columns=columns)
+    pairs = overrides.merge(overrides, on=["level", "key"], suffixes=("_a", "_b"))
+    pairs = pairs[
+        (pairs["override_id_a"] < pairs["override_id_b"])
+        & (pairs["author_a"] != pairs["author_b"])
+        & (pairs["period_from_a"] <= pairs["period_to_b"])
+        & (pairs["period_from_b"] <= pairs["period_to_a"])
+    ]
+    if pairs.empty:
+        return pd.DataFrame(columns=columns)
+
+    def change(frame: pd.DataFrame, side: str) -> list[str]:
+        pct, qty = frame[f"change_pct_{side}"], frame[f"change_qty_{side}"]
+        return [
+            f"{p:+g}%" if pd.notna(p) else f"{q:+g} units" for p, q in zip(pct, qty, strict=True)
+        ]
+
+    start = pairs[["period_from_a", "period_from_b"]].max(axis=1)
+    end = pairs[["period_to_a", "period_to_b"]].min(axis=1)
+    return pd.DataFrame(
+        {
+            "first": pairs["override_id_a"].to_numpy(),
+            "second": pairs["override_id_b"].to_numpy(),
+            "level": pairs["level"].to_numpy(),
+            "key": pairs["key"].to_numpy(),
+            "months": (start + ".." + end).to_numpy(),
+            "first_author": pairs["author_a"].to_numpy(),
+            "second_author": pairs["author_b"].to_numpy(),
+            "first_change": change(pairs, "a"),
+            "second_change": change(pairs, "b"),
+        }
+    )
+
+
+def resolve_conflict(db: Database, *, actor: Actor, drop: int, reason: str) -> None:
+    """Withdraw one override of a conflict (kept, inactive, with the reason); re-consensus."""
+    if not reason.strip():
+        raise InvalidInput([Issue("no_reason", "say why the override is dropped", column="reason")])
+    with db.sessions.begin() as s:
+        name = require(s, actor, Action.RESOLVE_CONFLICT)
+        override = s.get(DemandOverride, drop)
+        if override is None or not override.active:
+            raise NotFound(f"there is no active override {drop}")
+        override.active = False
+        override.version += 1
+        audit.record(
+            s,
+            name,
+            "demand.override_dropped",
+            entity="demand_override",
+            entity_key=str(drop),
+            details={"old": {"active": True}, "new": {"active": False}, "reason": reason},
+        )
+        _refresh_consensus(s)
 
 
 @dataclass(frozen=True, slots=True)
