@@ -16,6 +16,7 @@ from snop.cli import collab as collab_cli
 from snop.cli import cycle as cycle_cli
 from snop.cli import demand as demand_cli
 from snop.cli import reconcile as reconcile_cli
+from snop.cli import report as report_cli
 from snop.cli import scenario as scenario_cli
 from snop.cli import supply as supply_cli
 from snop.cli import users as users_cli
@@ -255,6 +256,7 @@ app.add_typer(collab_cli.comment_app, name="comment")
 app.add_typer(collab_cli.assumption_app, name="assumption")
 app.add_typer(collab_cli.decision_app, name="decision")
 app.command("inbox")(collab_cli.inbox)
+app.command("report")(report_cli.report)
 
 
 def run() -> None:
