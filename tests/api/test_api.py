@@ -18,7 +18,7 @@ from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
 from service.test_demand import small_company
 from service.test_supply import _demand_plan
 from snop.api.app import create_app
-from snop.services import supply
+from snop.services import demand, scenarios, supply
 from snop.services.database import open_database
 from snop.services.imports import import_frames
 from snop.services.users import create_demo_users
@@ -133,11 +133,56 @@ ACTIONS: dict[Action, tuple[str, str, str, dict[str, Any]]] = {
 }
 
 
+def _scenario_run(url: str) -> None:
+    db = open_database(url)
+    scenarios.create(db, "lvl", [{"kind": "strategy", "strategy": "level"}], actor="setup")
+    scenarios.run(db, "lvl", actor="setup")
+    db.close()
+
+
+def _override(url: str) -> None:
+    db = open_database(url)
+    demand.add_override(
+        db,
+        actor="setup",
+        level="family",
+        key="Tents",
+        period_from="2027-01",
+        period_to="2027-01",
+        reason_code="promotion",
+        change_pct=5,
+    )
+    db.close()
+
+
+ACTIONS.update(
+    {
+        Action.FORECAST: ("data_gathering", "POST", "/api/forecast", {"horizon": 3}),
+        Action.PROMOTE: ("executive_review", "POST", "/api/scenarios/lvl/promote", {}),
+        Action.DECIDE: (
+            "executive_review",
+            "POST",
+            "/api/decisions",
+            {"title": "Add a shift", "owner": "supply"},
+        ),
+        Action.RESOLVE_CONFLICT: (
+            "demand_review",
+            "POST",
+            "/api/overrides/1/withdraw",
+            {"reason": "duplicate"},
+        ),
+    }
+)
+SETUP = {Action.PROMOTE: _scenario_run, Action.RESOLVE_CONFLICT: _override}
+
+
 @pytest.mark.parametrize("action", list(ACTIONS), ids=lambda a: a.name.lower())
 def test_every_role_may_do_exactly_what_it_is_allowed(
     url: str, client: TestClient, action: Action
 ) -> None:
     stage, method, path, body = ACTIONS[action]
+    if action in SETUP:
+        SETUP[action](url)
     results = {}
     for username, role in DEMO_USERS.items():
         _stage(url, stage)

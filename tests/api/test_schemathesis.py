@@ -37,7 +37,11 @@ def _app_and_token() -> tuple[object, str]:
 
 
 APP, TOKEN = _app_and_token()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+# Running the statistical forecast takes tens of seconds a call, so fuzzing it would time
+# out rather than find anything; its route is exercised by the role table and cycle tests.
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(
+    path="/api/forecast", method="POST"
+)
 
 
 @schema.parametrize()

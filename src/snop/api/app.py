@@ -10,36 +10,48 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import Depends, FastAPI, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import BackgroundTasks, Depends, FastAPI, File, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from snop import __version__
+from snop.demand.forecast import ForecastSettings
 from snop.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    Issue,
     NotFound,
     NotSignedIn,
     SnopError,
 )
 from snop.frames import records
+from snop.report.pack import build as build_pack
 from snop.services import (
     audit,
     collab,
     cycle,
     demand,
+    exports,
+    imports,
     reconcile,
     scenarios,
     status,
     supply,
     users,
 )
+from snop.services import report as report_service
 from snop.services import versions as versions_service
 from snop.services.auth import Caller
 from snop.services.database import Database, open_database
@@ -50,7 +62,7 @@ _bearer = HTTPBearer(auto_error=False, description="An API token or a session to
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_ID = 2_147_483_647
 """Ids are 32-bit in PostgreSQL: larger numbers are refused at the door."""
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 def _plain(value: Any) -> Any:
@@ -103,6 +115,13 @@ class ReasonIn(BaseModel):
     """Why."""
 
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class ForecastIn(BaseModel):
+    """A forecast run."""
+
+    horizon: int = Field(default=18, ge=1, le=36)
+    cutoff: str | None = Field(default=None, pattern=PERIOD)
 
 
 class PlanIn(BaseModel):
@@ -239,6 +258,7 @@ def _routes(app: FastAPI, db: Database) -> None:
     _cycle_routes(app, db)
     _team_routes(app, db)
     _collab_routes(app, db)
+    _file_routes(app, db)
 
 
 def _demand_routes(app: FastAPI, db: Database) -> None:
@@ -273,6 +293,18 @@ def _demand_routes(app: FastAPI, db: Database) -> None:
         demand.resolve_conflict(db, actor=who, drop=override_id, reason=body.reason)
         return {"withdrawn": override_id}
 
+    @app.post("/api/forecast", tags=["demand"], status_code=201)
+    def run_forecast(body: ForecastIn, who: Who) -> Json:
+        """Run the statistical forecast (demand planners); stored as a new version."""
+        settings = ForecastSettings(horizon=body.horizon, n_jobs=1)
+        summary = demand.run_forecast(db, actor=who, settings=settings, cutoff=body.cutoff)
+        return _obj(summary.to_dict())
+
+    @app.get("/api/demand/profile", tags=["demand"])
+    def profile(who: Who) -> Json:
+        """ABC/XYZ, demand class, trend and seasonality of every product."""
+        return {"products": _plain(demand.profile(db).by_product)}
+
     @app.get("/api/accuracy", tags=["demand"])
     def accuracy(who: Who) -> Json:
         """WAPE and bias by stream and lag, and forecast value added."""
@@ -292,6 +324,21 @@ def _supply_routes(app: FastAPI, db: Database) -> None:
             service_measure=body.service_measure,
         )
         return _obj(run.to_dict(detail=False))
+
+    @app.get("/api/capacity", tags=["supply"])
+    def capacity(who: Who) -> Json:
+        """Rough-cut capacity: the load of demand on every resource and month."""
+        check = supply.capacity_check(db)
+        return {"load": _plain(check.load), "too_late": _plain(check.too_late)}
+
+    @app.get("/api/tradeoff", tags=["supply"])
+    def tradeoff(
+        who: Who,
+        levels: Annotated[list[float] | None, Query(max_length=12)] = None,
+    ) -> Json:
+        """The service-inventory curve: stock and cost of each service level."""
+        kwargs = {"levels": tuple(levels)} if levels else {}
+        return {"rows": _plain(scenarios.tradeoff(db, **kwargs))}
 
     @app.get("/api/plans", tags=["supply"])
     def plans(who: Who) -> Json:
@@ -586,3 +633,57 @@ def _collab_routes(app: FastAPI, db: Database) -> None:
     def score(who: Who) -> Json:
         """Score open assumptions against the actual orders that have arrived."""
         return _obj(collab.score_assumptions(db, actor=who))
+
+
+def _file_routes(app: FastAPI, db: Database) -> None:
+    @app.post("/api/import", tags=["data"])
+    def import_workbook(
+        who: Who,
+        workbook: Annotated[UploadFile, File(description="The planning workbook (.xlsx).")],
+        dry_run: bool = False,
+    ) -> Json:
+        """Import a planning workbook: every error listed, nothing written unless all is well."""
+        with _saved(workbook) as path:
+            report = imports.import_workbook(db, path, actor=who, dry_run=dry_run)
+        return _obj(report.to_dict())
+
+    @app.get("/api/export", tags=["data"], response_class=FileResponse)
+    def export(who: Who, background: BackgroundTasks) -> FileResponse:
+        """The data as a planning workbook (.xlsx)."""
+        folder = Path(tempfile.mkdtemp(prefix="snop-export-"))
+        path = folder / "snop-export.xlsx"
+        exports.export_workbook(db, path)
+        background.add_task(shutil.rmtree, folder, True)
+        return FileResponse(path, filename=path.name)
+
+    @app.post("/api/cycle/close", tags=["cycle"])
+    def close_month(
+        who: Who,
+        actuals: Annotated[UploadFile, File(description="The month's actuals workbook.")],
+        replan: bool = False,
+    ) -> Json:
+        """Close the month with its actuals; optionally forecast and plan the next cycle."""
+        with _saved(actuals) as path:
+            report = cycle.close(db, path, actor=who)
+        data = report.to_dict()
+        if replan:
+            data["replanned"] = cycle.replan(db, actor=who)
+        return _obj(data)
+
+    @app.get("/api/report", tags=["cycle"], response_class=HTMLResponse)
+    def meeting_pack(who: Who, version: Version = None) -> HTMLResponse:
+        """The executive meeting pack as one self-contained HTML page."""
+        inputs = report_service.pack_inputs(db, version_id=version)
+        return HTMLResponse(report_service.render_html(build_pack(inputs)))
+
+
+@contextmanager
+def _saved(upload: UploadFile) -> Iterator[Path]:
+    """An uploaded workbook as a temporary file, removed afterwards."""
+    suffix = Path(upload.filename or "upload.xlsx").suffix.lower() or ".xlsx"
+    if suffix not in (".xlsx", ".xlsm"):
+        raise InvalidInput([Issue("bad_file", f"upload an .xlsx workbook, not '{suffix}'")])
+    with tempfile.TemporaryDirectory(prefix="snop-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(upload.file.read())
+        yield path

@@ -269,6 +269,7 @@ def money_table(money: pd.DataFrame, by: list[str]) -> pd.DataFrame:
                 for key in unknown
             ]
         )
+    by = list(dict.fromkeys(by))  # "family" twice is one grouping, not a clash
     present = list(pd.unique(money["measure"]))
     measures = [m for m in (*MONEY_MEASURES, "unserved_value") if m in present]
     measures += [m for m in present if m not in measures]

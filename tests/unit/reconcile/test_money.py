@@ -106,6 +106,12 @@ def test_money_table_by_family_has_every_measure() -> None:
         assert cells(table, family, *measures) == pytest.approx([float(v) for v in values])
 
 
+def test_money_table_grouping_named_twice_is_grouped_once() -> None:
+    """`--by family --by family` (or ?by=family&by=family) is the family table."""
+    twice = money_table(money(), ["family", "family"])
+    pd.testing.assert_frame_equal(twice, money_table(money(), ["family"]))
+
+
 def test_money_table_total_and_by_period() -> None:
     """Total revenue 400 + 580 = 980, margin 160 + 290 = 450, stock 102 + 40 = 142.
     Feb stock: A 7 x 6 + B 2 x 10 = 62; Jan overtime 4 h x 3 = 12; Feb none: 0, measured.
