@@ -194,6 +194,19 @@ _STATUS = {
 }
 
 
+def status_code(error: SnopError) -> int:
+    """The HTTP status of one of snop's errors."""
+    for kind, code in _STATUS.items():
+        if isinstance(error, kind):
+            return code
+    return 400
+
+
+def error_response(error: SnopError) -> JSONResponse:
+    """snop's error as the API's JSON body."""
+    return _error(status_code(error), error)
+
+
 def create_app(database: str | None = None) -> FastAPI:
     """The API over one database (a SQLite path or a URL; default as the CLI's)."""
     db = open_database(database)
@@ -205,10 +218,7 @@ def create_app(database: str | None = None) -> FastAPI:
 
     @app.exception_handler(SnopError)
     async def snop_error(request: Request, error: SnopError) -> JSONResponse:
-        for kind, code in _STATUS.items():
-            if isinstance(error, kind):
-                return _error(code, error)
-        return _error(400, error)
+        return error_response(error)
 
     app.state.database = db
     _routes(app, db)

@@ -22,6 +22,7 @@ from snop.reconcile import money as money_core
 from snop.reconcile import scorecard as score_core
 from snop.reconcile.exceptions import ExceptionInputs, find_exceptions
 from snop.reconcile.scenario import PlanningData, apply_changes, parse_changes
+from snop.services import audit, memo
 from snop.services.database import Database
 from snop.services.demand import AccuracyReport
 from snop.services.demand import accuracy as demand_accuracy
@@ -422,6 +423,11 @@ def _override_fva(accuracy: AccuracyReport | None) -> pd.DataFrame:
     return rows[columns].reset_index(drop=True)
 
 
+def evaluate_kept(db: Database, *, version_id: int | None = None) -> Evaluation:
+    """`evaluate`, kept between calls until the data changes (for the web pages)."""
+    return memo.kept(db, ("evaluate", version_id), lambda: evaluate(db, version_id=version_id))
+
+
 def evaluate(
     db: Database, *, version_id: int | None = None, tolerance: float | None = None
 ) -> Evaluation:
@@ -433,6 +439,16 @@ def evaluate(
         raise InvalidInput([Issue("bad_tolerance", "the tolerance is a fraction from 0 to 1")])
     with db.sessions.begin() as s:
         if tolerance is not None:
+            old = s.get(Setting, TOLERANCE_SETTING)
+            if old is None or old.value != str(tolerance):
+                audit.record(
+                    s,
+                    "snop",
+                    "setting.changed",
+                    entity="setting",
+                    entity_key=TOLERANCE_SETTING,
+                    details={"old": None if old is None else old.value, "new": str(tolerance)},
+                )
             s.merge(Setting(key=TOLERANCE_SETTING, value=str(tolerance)))
         book = load_book(s, version_id)
     accuracy = _accuracy(db)

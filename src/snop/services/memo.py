@@ -1,0 +1,51 @@
+"""Results worth keeping between requests, dropped as soon as the data changes.
+
+Evaluating a plan (money, scorecard, KPIs, exceptions) takes about half a second on the
+demo company; the web pages read it on almost every view. A result is kept against the
+database's *revision* — the newest audit event, forecast, plan and import — so any change
+recorded through the services makes the next read recompute it. Nothing is ever served
+from before a change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+
+from snop.services.database import Database
+from snop.store.tables import AuditEvent, DataImport, ForecastVersion, PlanVersion
+
+T = TypeVar("T")
+_LOCK = threading.Lock()
+_KEPT: dict[tuple[str, Hashable], tuple[tuple[int, ...], Any]] = {}
+MAX_KEPT = 64
+"""Results kept at most (oldest dropped first): a handful of pages' worth."""
+
+
+def revision(db: Database) -> tuple[int, ...]:
+    """A number that grows with every recorded change: the newest id of each log."""
+    with db.sessions.begin() as s:
+        return tuple(
+            int(s.scalar(select(func.coalesce(func.max(table.id), 0))) or 0)
+            for table in (AuditEvent, ForecastVersion, PlanVersion, DataImport)
+        )
+
+
+def kept(db: Database, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or its result from an earlier call at the same revision."""
+    slot = (f"{db.url}#{id(db)}", key)
+    now = revision(db)
+    with _LOCK:
+        hit = _KEPT.get(slot)
+    if hit is not None and hit[0] == now:
+        return hit[1]  # type: ignore[no-any-return]
+    value = compute()
+    with _LOCK:
+        _KEPT.pop(slot, None)
+        _KEPT[slot] = (now, value)
+        while len(_KEPT) > MAX_KEPT:
+            _KEPT.pop(next(iter(_KEPT)))
+    return value

@@ -1,0 +1,69 @@
+"""The server `snop serve` runs: the web pages, their static files and the REST API.
+
+The pages live at ``/``; the API stays under ``/api`` with its OpenAPI description at
+``/openapi.json``. One error handler answers snop's errors as JSON for the API and as a
+readable message for the pages.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from snop.api import app as api
+from snop.errors import InvalidInput, NotSignedIn, SnopError
+from snop.web import deps
+from snop.web.routes import (
+    admin,
+    audit,
+    auth,
+    cycle,
+    data,
+    demand,
+    family,
+    home,
+    money,
+    scenarios,
+    supply,
+)
+
+ROUTERS = (auth, home, demand, supply, family, money, scenarios, cycle, audit, data, admin)
+
+
+@lru_cache(maxsize=1)
+def _plotly_js() -> bytes:
+    """plotly.js as shipped inside the plotly package (no CDN)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs().encode()
+
+
+def create_app(database: str | None = None) -> FastAPI:
+    """The web app and the REST API over one database (a SQLite path or a URL)."""
+    app = api.create_app(database)
+
+    @app.exception_handler(SnopError)
+    async def snop_error(request: Request, error: SnopError) -> Response:
+        if request.url.path.startswith("/api"):
+            return api.error_response(error)
+        if isinstance(error, NotSignedIn):
+            return deps.sign_in_redirect(request)
+        details = [str(i) for i in error.issues] if isinstance(error, InvalidInput) else []
+        message = "; ".join(details[:1]) or str(error)
+        return deps.error_html(request, message, api.status_code(error), details[1:])
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> Response:
+        return Response(
+            _plotly_js(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    app.mount("/static", StaticFiles(directory=deps.HERE / "static"), name="static")
+    for module in ROUTERS:
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,1 @@
+"""One router per part of the cycle; each route calls the services and renders a template."""

@@ -1,0 +1,19 @@
+// snop's pages: draw the Plotly charts whose figures the server embedded as JSON,
+// on load and after HTMX swaps a part of the page.
+(function () {
+  function draw(root) {
+    if (typeof Plotly === "undefined") return;
+    root.querySelectorAll("script[data-chart-for]").forEach(function (data) {
+      var target = document.getElementById(data.getAttribute("data-chart-for"));
+      if (!target) return;
+      var figure = JSON.parse(data.textContent);
+      var layout = Object.assign({ autosize: true, margin: { l: 56, r: 16, t: 36, b: 40 },
+        font: { family: "system-ui, sans-serif", size: 12 }, legend: { orientation: "h", y: -0.18 } },
+        figure.layout || {});
+      Plotly.react(target, figure.data || [], layout, { displaylogo: false, responsive: true,
+        modeBarButtonsToRemove: ["lasso2d", "select2d"] });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
+})();
