@@ -1,5 +1,6 @@
 # snop: two commands on a fresh machine.
-#   make demo   set up .venv, install snop, build the demo company in ./snop.db
+#   make demo   set up .venv, install snop, build the demo company in ./snop.db and open it
+#               in the web app on http://localhost:8000 (PORT=... to change; Ctrl+C stops)
 #   make test   set up .venv with the test tools, run the linters and the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,8 +9,11 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
 .PHONY: demo test lint pytest install install-dev clean
 
+PORT ?= 8000
+
 demo: $(VENV)/.installed
 	$(BIN)/snop demo
+	$(BIN)/snop serve --port $(PORT)
 
 test: lint pytest
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import sessionmaker
 
 from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
-from snop.services.database import Database
+from snop.services.database import Database, open_database
+from snop.services.demo import build_demo
 from snop.store import schema
 from snop.store.db import make_engine
 
@@ -52,3 +56,24 @@ def db(migrated_url: str) -> Iterator[Database]:
     outer.rollback()
     connection.close()
     engine.dispose()
+
+
+DEMO_END = "2026-10"
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company, built once per test run (SQLite).
+
+    ``$SNOP_TEST_DEMO_DB`` may name a demo database built with ``snop demo --end-month
+    2026-10`` to copy instead (a shortcut while working on pages; CI builds it).
+    """
+    path = tmp_path_factory.mktemp("web") / "demo.db"
+    prebuilt = os.environ.get("SNOP_TEST_DEMO_DB")
+    if prebuilt and Path(prebuilt).is_file():
+        shutil.copy(prebuilt, path)
+        return path
+    db = open_database(f"sqlite:///{path}", create=True)
+    build_demo(db, last_history_month=DEMO_END, actor="setup")
+    db.close()
+    return path

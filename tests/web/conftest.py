@@ -8,38 +8,14 @@ as a person in a browser.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from snop.services.database import open_database
-from snop.services.demo import build_demo
 from snop.web.app import create_app
-
-DEMO_END = "2026-10"
-ClientFor = Callable[[str], TestClient]
-
-
-@pytest.fixture(scope="session")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo company, built once per test run (SQLite)."""
-    path = tmp_path_factory.mktemp("web") / "demo.db"
-    db = open_database(f"sqlite:///{path}", create=True)
-    build_demo(db, last_history_month=DEMO_END, actor="setup")
-    db.close()
-    return path
-
-
-def sign_in(client: TestClient, username: str, password: str = "demo") -> TestClient:
-    response = client.post(
-        "/signin",
-        data={"username": username, "password": password, "next": "/"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return client
+from web_tools import ClientFor, sign_in
 
 
 @pytest.fixture

@@ -653,7 +653,7 @@ def _file_routes(app: FastAPI, db: Database) -> None:
         dry_run: bool = False,
     ) -> Json:
         """Import a planning workbook: every error listed, nothing written unless all is well."""
-        with _saved(workbook) as path:
+        with saved_upload(workbook) as path:
             report = imports.import_workbook(db, path, actor=who, dry_run=dry_run)
         return _obj(report.to_dict())
 
@@ -673,7 +673,7 @@ def _file_routes(app: FastAPI, db: Database) -> None:
         replan: bool = False,
     ) -> Json:
         """Close the month with its actuals; optionally forecast and plan the next cycle."""
-        with _saved(actuals) as path:
+        with saved_upload(actuals) as path:
             report = cycle.close(db, path, actor=who)
         data = report.to_dict()
         if replan:
@@ -688,7 +688,7 @@ def _file_routes(app: FastAPI, db: Database) -> None:
 
 
 @contextmanager
-def _saved(upload: UploadFile) -> Iterator[Path]:
+def saved_upload(upload: UploadFile) -> Iterator[Path]:
     """An uploaded workbook as a temporary file, removed afterwards."""
     suffix = Path(upload.filename or "upload.xlsx").suffix.lower() or ".xlsx"
     if suffix not in (".xlsx", ".xlsm"):

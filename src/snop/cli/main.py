@@ -216,14 +216,27 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     db: DbOption = None,
 ) -> None:
-    """Serve the REST API (and its OpenAPI description at /openapi.json)."""
+    """Serve the web app and the REST API (OpenAPI description at /openapi.json)."""
     import uvicorn
 
-    from snop.api.app import create_app
+    from snop.web.app import create_app
 
-    api = create_app(db or STATE.database)
-    console.print(f"snop serves {api.state.database.display_url} on http://{host}:{port}/docs")
-    uvicorn.run(api, host=host, port=port, log_level="warning")
+    server = create_app(db or STATE.database)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    imported = status.describe(server.state.database).last_import or {}
+    users_hint = (
+        "sign in as admin, demand, sales, supply, finance, exec or viewer, password 'demo'"
+        if imported.get("demo")
+        else "sign in with your snop user"
+    )
+    console.print(
+        f"snop serves {server.state.database.display_url}\n"
+        f"  web app:  [bold]http://{shown}:{port}/[/] ({users_hint})\n"
+        f"  REST API: http://{shown}:{port}/docs (OpenAPI at /openapi.json)\n"
+        "Stop with Ctrl+C.",
+        highlight=False,
+    )
+    uvicorn.run(server, host=host, port=port, log_level="warning")
 
 
 @app.command("status")

@@ -118,6 +118,57 @@ def list_users(db: Database) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def update_user(
+    db: Database,
+    *,
+    actor: Actor,
+    username: str,
+    expected_version: int,
+    roles: Sequence[str],
+    families: Sequence[str] = (),
+    segments: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Change a user's roles and sales scope from the version the admin read.
+
+    Saving over a newer version (another admin changed the user meanwhile) is refused with
+    both values, so no change is lost.
+    """
+    parsed = _roles(roles)
+    with db.sessions.begin() as s:
+        name = require(s, actor, Action.MANAGE_USERS, stage_rule=False)
+        user = _user(s, username)
+        old = _view(user)
+        new = {
+            "roles": [r.value for r in parsed],
+            "families": list(families),
+            "segments": list(segments),
+        }
+        if user.version != expected_version:
+            raise Conflict(
+                f"user {username} was changed since you read it (it is now version "
+                f"{user.version}); stored: {_access(old)}; yours: {_access(new)}. Read it "
+                "again and redo your change on top of it."
+            )
+        user.roles, user.families, user.segments = new["roles"], new["families"], new["segments"]
+        user.version += 1
+        audit.record(
+            s,
+            name,
+            "user.roles",
+            entity="user",
+            entity_key=username,
+            details={"old": old, "new": _view(user)},
+        )
+        return _view(user)
+
+
+def _access(view: dict[str, Any]) -> str:
+    """'roles sales, viewer; families Tents; segments all' for conflict messages."""
+    return "; ".join(
+        f"{key} {', '.join(view[key]) or 'all'}" for key in ("roles", "families", "segments")
+    )
+
+
 def disable_user(db: Database, *, actor: Actor, username: str) -> dict[str, Any]:
     """Stop a user signing in (kept, with everything they did)."""
     with db.sessions.begin() as s:

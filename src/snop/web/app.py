@@ -36,9 +36,10 @@ ROUTERS = (auth, home, demand, supply, family, money, scenarios, cycle, audit, d
 @lru_cache(maxsize=1)
 def _plotly_js() -> bytes:
     """plotly.js as shipped inside the plotly package (no CDN)."""
-    from plotly.offline import get_plotlyjs
+    from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 
-    return get_plotlyjs().encode()
+    script: str = get_plotlyjs()
+    return script.encode()
 
 
 def create_app(database: str | None = None) -> FastAPI:

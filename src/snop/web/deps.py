@@ -20,12 +20,12 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from snop.errors import NotSignedIn
+from snop.report import format as fmt
 from snop.services import cycle, users
 from snop.services.auth import Caller
 from snop.services.database import Database
 from snop.team.roles import Action, Role, can
 from snop.team.stages import STAGES
-from snop.report import format as fmt
 
 COOKIE = "snop_session"
 HERE = Path(__file__).parent
@@ -82,7 +82,7 @@ def is_htmx(request: Request) -> bool:
 
 def may(who: Caller, action: Action) -> bool:
     """Whether any of the user's roles allows an action (stage rules are the services')."""
-    return any(can(role, action) for role in who.roles)
+    return can(who.roles, action)
 
 
 def role_names(who: Caller) -> str:

@@ -22,7 +22,9 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _form(request: Request, *, error: str = "", username: str = "", status_code: int = 200) -> HTMLResponse:
+def _form(
+    request: Request, *, error: str = "", username: str = "", status_code: int = 200
+) -> HTMLResponse:
     db = deps.database(request)
     summary = status.describe(db)
     context = {

@@ -52,9 +52,7 @@ def headline_tiles(scorecard: pd.DataFrame) -> list[dict[str, str]]:
                 "status": "red" if worse else "green",
             }
         )
-    yearly = scorecard[
-        (scorecard["months"] > 1) & scorecard["scope_kind"].isin(["all", "segment"])
-    ]
+    yearly = scorecard[(scorecard["months"] > 1) & scorecard["scope_kind"].isin(["all", "segment"])]
     for row in yearly.head(8).to_dict("records"):
         tiles.append(
             {

@@ -1,0 +1,38 @@
+"""Helpers for the web tests: HTMX headers, the app's database, the error message shown."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from snop.services.database import Database
+
+HX = {"HX-Request": "true"}
+ClientFor = Callable[[str], TestClient]
+"""``client("sales")``: a TestClient signed in as that demo user."""
+
+
+def database_of(client: TestClient) -> Database:
+    """The database behind the client's app."""
+    db: Database = client.app.state.database  # type: ignore[attr-defined]
+    return db
+
+
+def error_text(response: object) -> str:
+    """The error message a page shows (tags stripped, entities decoded)."""
+    text = getattr(response, "text", "")
+    assert 'data-testid="error"' in text, text[:500]
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def sign_in(client: TestClient, username: str, password: str = "demo") -> TestClient:
+    response = client.post(
+        "/signin",
+        data={"username": username, "password": password, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
