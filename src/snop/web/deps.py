@@ -145,7 +145,8 @@ def page(
 
 def done(request: Request, to: str, message: str) -> Response:
     """After a change: HTMX reloads the page; a plain form post is redirected (303)."""
-    target = f"{to}{'&' if '?' in to else '?'}ok={_query(message)}"
+    path, hash_, fragment = to.partition("#")
+    target = f"{path}{'&' if '?' in path else '?'}ok={_query(message)}{hash_}{fragment}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Location": target})
     return RedirectResponse(target, status_code=303)

@@ -31,7 +31,7 @@ class Session:
         page.get_by_label("User name").fill(self.username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_test_id("signed-in-as")).to_have_text(self.username)
+        expect(page.get_by_test_id("signed-in-as")).to_have_text(self.username, timeout=30_000)
 
     def open(self, path: str) -> Page:
         self.page.goto(path)
