@@ -21,6 +21,7 @@ from snop.store.tables import AuditEvent, DataImport, ForecastVersion, PlanVersi
 T = TypeVar("T")
 _LOCK = threading.Lock()
 _KEPT: dict[tuple[str, Hashable], tuple[tuple[int, ...], Any]] = {}
+SESSION_EVENTS = ("user.sign_in", "user.sign_out")
 MAX_KEPT = 64
 """Results kept at most (oldest dropped first): a handful of pages' worth."""
 
@@ -28,10 +29,16 @@ MAX_KEPT = 64
 def revision(db: Database) -> tuple[int, ...]:
     """A number that grows with every recorded change: the newest id of each log."""
     with db.sessions.begin() as s:
-        return tuple(
-            int(s.scalar(select(func.coalesce(func.max(table.id), 0))) or 0)
-            for table in (AuditEvent, ForecastVersion, PlanVersion, DataImport)
+        # Signing in and out changes no data: it must not throw away what is kept.
+        changes = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
+            AuditEvent.action.not_in(SESSION_EVENTS)
         )
+        logs = [int(s.scalar(changes) or 0)]
+        logs += [
+            int(s.scalar(select(func.coalesce(func.max(table.id), 0))) or 0)
+            for table in (ForecastVersion, PlanVersion, DataImport)
+        ]
+        return tuple(logs)
 
 
 def kept(db: Database, key: Hashable, compute: Callable[[], T]) -> T:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from snop.errors import Conflict, InvalidInput, Issue, NotFound
-from snop.frames import records
+from snop.frames import period_range, records, shift_period
 from snop.reconcile.money import standard_costs
 from snop.reconcile.scenario import (
     CHANGE_KINDS,
@@ -40,6 +40,8 @@ from snop.services.database import Database
 from snop.services.reconcile import Evaluation, evaluate_book, load_book, plan_of_record_id
 from snop.services.supply import load_inputs, store_run
 from snop.store import cycles as cycle_store
+from snop.store import frames as store_frames
+from snop.store import plans as plan_store
 from snop.store.tables import Scenario
 from snop.supply.explain import planned_service
 from snop.supply.plan import plan_supply
@@ -175,6 +177,43 @@ def _view(scenario: Scenario) -> dict[str, Any]:
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def choices(db: Database) -> dict[str, list[Any]]:
+    """What a scenario's changes can name, for a form's pick lists.
+
+    families, segments: names; products and resources: (id, name) pairs; periods: the
+    months of the latest plan's horizon (else 18 months from the open cycle's month).
+    """
+    with db.sessions.begin() as s:
+        products = store_frames.read_sheet(s, "products")
+        segments = store_frames.read_sheet(s, "segments")
+        resources = store_frames.read_sheet(s, "resources")
+        latest = plan_store.latest_version(s)
+        cycle = cycle_store.open_cycle(s)
+        if latest is not None:
+            first, horizon = str(latest.first_period), int(latest.horizon)
+        elif cycle is not None:
+            first, horizon = str(cycle.period), DEFAULT_FORM_HORIZON
+        else:
+            first, horizon = "", 0
+    periods = period_range(first, shift_period(first, horizon - 1)) if horizon > 0 else []
+    return {
+        "families": sorted(products["family"].dropna().astype(str).unique().tolist()),
+        "segments": segments["segment"].astype(str).tolist(),
+        "products": [
+            (str(p), str(n)) for p, n in zip(products["product_id"], products["name"], strict=True)
+        ],
+        "resources": [
+            (str(r), str(n))
+            for r, n in zip(resources["resource_id"], resources["name"], strict=True)
+        ],
+        "periods": periods,
+    }
+
+
+DEFAULT_FORM_HORIZON = 18
+"""Months offered by `choices` when no plan has been run yet."""
 
 
 def list_scenarios(db: Database) -> list[dict[str, Any]]:

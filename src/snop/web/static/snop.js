@@ -16,4 +16,10 @@
   }
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
+  // An error or a confirmation lands at the top of the page: bring it into view.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "messages" && event.target.textContent.trim()) {
+      event.target.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+  });
 })();

@@ -1,0 +1,1 @@
+"""Plotly figure dicts built from the services' frames (templates never compute)."""
