@@ -203,7 +203,7 @@ def status_code(error: SnopError) -> int:
 
 
 def error_response(error: SnopError) -> JSONResponse:
-    """snop's error as the API's JSON body."""
+    """The JSON body of one of snop's errors."""
     return _error(status_code(error), error)
 
 
