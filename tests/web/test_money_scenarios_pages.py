@@ -303,7 +303,7 @@ def test_supply_creates_runs_and_deletes_a_scenario_in_the_supply_review(
     assert taken.status_code == 409 and "already a scenario named" in error_text(taken)
 
     ran = supply.post("/scenarios/tents-surge/run", headers=HX)
-    assert ran.status_code == 204 and "ok=" in ran.headers["HX-Location"]
+    assert ran.status_code == 204 and "ok=" in ran.headers["HX-Redirect"]
     stored = scenarios.show(db, "tents-surge")
     assert stored["plan_version"] is not None and stored["summary"]["status"] == "optimal"
     cells = dict(rows_with(supply.get("/scenarios").text, "data-scenario"))["tents-surge"]

@@ -70,7 +70,7 @@ def test_the_cycle_is_signed_off_stage_by_stage_by_its_owners(client: ClientFor)
     reopened = client("admin").post(
         "/cycle/reopen", data={"stage": "data_gathering", "reason": "late orders"}, headers=HX
     )
-    assert reopened.status_code == 204 and "HX-Location" in reopened.headers
+    assert reopened.status_code == 204 and "HX-Redirect" in reopened.headers
     assert cycle.status(database_of(demand)).stage == "data_gathering"
 
 

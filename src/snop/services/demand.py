@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, cast
 
 import pandas as pd
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from snop.demand import accuracy as accuracy_core
@@ -15,7 +16,9 @@ from snop.demand.forecast import ForecastSettings
 from snop.demand.plan import (
     CONSENSUS,
     EVENTS,
+    NAIVE,
     OVERRIDE_PREFIX,
+    STATISTICAL,
     DemandInputs,
     build_streams,
     plan_demand,
@@ -30,11 +33,16 @@ from snop.services.database import Database
 from snop.store import forecasts as store
 from snop.store import frames as store_frames
 from snop.store.tables import (
+    Customer,
+    DemandHistory,
     DemandOverride,
     ForecastError,
     ForecastModel,
     ForecastOutlier,
+    ForecastValue,
     ForecastVersion,
+    Product,
+    Segment,
 )
 from snop.team.roles import Action, Role
 
@@ -565,3 +573,227 @@ def _cumulative_streams(values: pd.DataFrame) -> pd.DataFrame:
             frames.append(combined.reset_index().assign(stream=f"statistical+{stream}"))
     out = pd.concat(frames, ignore_index=True)
     return out[[*keys, "stream", "quantity"]]
+
+
+# Reads for the web pages: one key of one level at a time, summed by the database.
+
+ViewLevel = Literal["total", "family", "segment", "product"]
+VIEW_LEVELS: tuple[ViewLevel, ...] = ("total", "family", "segment", "product")
+INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")
+REASON_CODES: dict[str, str] = {
+    "promotion": "a promotion or campaign",
+    "customer_plan": "a customer's own plan or order forecast",
+    "new_business": "business won: a new customer, listing or contract",
+    "lost_business": "business lost: a customer, listing or contract",
+    "market_trend": "a market trend the history does not show yet",
+    "price_change": "a price change, ours or a competitor's",
+    "competitor": "a competitor's move: launch, exit, shortage",
+    "one_off_event": "a one-off event: trade fair, weather, season start",
+    "correction": "the history misleads the model (a data issue)",
+}
+"""Reason codes offered to people overriding the forecast (any non-empty code is kept)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastView:
+    """One key of one level of a forecast version, month by month.
+
+    table : period, actual, then one column per stream (naive, statistical, events,
+        override:<author>, consensus; units), then lo_80, hi_80, lo_95, hi_95: the
+        consensus's intervals for the key, its product x segment rows' intervals combined
+        as if their errors were independent (each side's distance from the consensus is
+        the root of the rows' summed squares). Adding the rows' bounds instead, as the
+        pessimistic and optimistic scenarios do, would assume every row misses the same
+        way at once: far wider than the errors the backtest finds for a family or the
+        total.
+    """
+
+    version_id: int
+    cutoff: str
+    first_period: str
+    last_period: str
+    level: str
+    key: str
+    table: pd.DataFrame
+
+    @property
+    def streams(self) -> list[str]:
+        """The stream columns of ``table``, in the table's order."""
+        return [c for c in self.table.columns if c not in ("period", "actual", *INTERVALS)]
+
+
+@dataclass(frozen=True, slots=True)
+class DemandKeys:
+    """What the forecast can be looked at by: families, segments, products by family."""
+
+    families: list[str]
+    segments: list[str]
+    products: dict[str, list[str]]
+
+    def of(self, level: str) -> list[str]:
+        """The keys of a level ('all' for the total)."""
+        if level == "family":
+            return self.families
+        if level == "segment":
+            return self.segments
+        if level == "product":
+            return [p for family in self.products.values() for p in family]
+        return ["all"]
+
+
+def forecast_keys(db: Database) -> DemandKeys:
+    """The families, segments and products (grouped by family), sorted."""
+    with db.sessions.begin() as s:
+        products = s.execute(
+            select(Product.family, Product.product_id).order_by(Product.family, Product.product_id)
+        ).all()
+        segments = list(s.scalars(select(Segment.segment).order_by(Segment.segment)))
+    by_family: dict[str, list[str]] = {}
+    for family, product_id in products:
+        by_family.setdefault(str(family), []).append(str(product_id))
+    return DemandKeys(families=list(by_family), segments=segments, products=by_family)
+
+
+def forecast_view(
+    db: Database,
+    *,
+    level: ViewLevel = "total",
+    key: str | None = None,
+    version_id: int | None = None,
+    include_history: int = 24,
+) -> ForecastView:
+    """The streams and actuals of one family, segment or product (or the total) by month.
+
+    The same numbers as :func:`forecast_table` for that key, summed by the database so
+    that one key is quick to read however many products there are.
+    """
+    if level not in VIEW_LEVELS:
+        raise InvalidInput(
+            [
+                Issue(
+                    "bad_choice",
+                    f"level must be one of {', '.join(VIEW_LEVELS)}",
+                    column="level",
+                    value=level,
+                )
+            ]
+        )
+    if level == "total":
+        key = "all"
+    elif not key:
+        raise InvalidInput([Issue("missing_value", f"name the {level} to show", column="key")])
+    with db.sessions.begin() as s:
+        version = _version(s, version_id)
+        values = _view_values(s, version.id, level, key)
+        if values.empty:
+            raise NotFound(f"no forecast for {level} {key}")
+        first = shift_period(version.first_period, -include_history)
+        actual = _view_actuals(s, level, key, first)
+    wide = values.pivot_table(index="period", columns="stream", values="quantity", aggfunc="sum")
+    order = {NAIVE: 0, STATISTICAL: 1, EVENTS: 2, CONSENSUS: 9}
+    streams = sorted(wide.columns, key=lambda st: (order.get(str(st), 5), str(st)))
+    bounds = _combined_bounds(values[values["stream"] == CONSENSUS].set_index("period"))
+    table = (
+        actual.set_index("period")
+        .join(wide[streams], how="outer")
+        .join(bounds, how="left")
+        .rename_axis("period")
+        .reset_index()
+        .sort_values("period")
+        .reset_index(drop=True)
+    )
+    table.columns = pd.Index([str(c) for c in table.columns])
+    periods = sorted(values["period"].unique())
+    return ForecastView(
+        version_id=int(version.id),
+        cutoff=str(version.cutoff),
+        first_period=str(periods[0]),
+        last_period=str(periods[-1]),
+        level=level,
+        key=key,
+        table=table,
+    )
+
+
+def _combined_bounds(consensus: pd.DataFrame) -> pd.DataFrame:
+    """lo_*/hi_* of a key from its rows' summed squared distances (independent errors)."""
+    out = pd.DataFrame(index=consensus.index)
+    for bound in INTERVALS:
+        spread = consensus[f"sq_{bound}"].clip(lower=0.0) ** 0.5
+        if bound.startswith("lo_"):
+            out[bound] = (consensus["quantity"] - spread).clip(lower=0.0)
+        else:
+            out[bound] = consensus["quantity"] + spread
+    return out
+
+
+def _view_values(s: Session, version_id: int, level: str, key: str) -> pd.DataFrame:
+    """One key of a version by period and stream: quantity and its rows' spreads.
+
+    sq_lo_* and sq_hi_* are the rows' summed squared distances from their quantity to
+    each interval bound.
+    """
+    value = ForecastValue
+    where: list[ColumnElement[bool]] = [value.version_id == version_id]
+    squares = []
+    for bound in INTERVALS:
+        column = getattr(value, bound)
+        distance = value.quantity - column if bound.startswith("lo_") else column - value.quantity
+        squares.append(func.sum(distance * distance))
+    query = select(value.period, value.stream, func.sum(value.quantity), *squares)
+    if level == "family":
+        query = query.join(Product, Product.product_id == value.product_id)
+        where.append(Product.family == key)
+    elif level == "segment":
+        where.append(value.segment == key)
+    elif level == "product":
+        where.append(value.product_id == key)
+    rows = s.execute(query.where(*where).group_by(value.period, value.stream)).all()
+    squared = [f"sq_{bound}" for bound in INTERVALS]
+    frame = pd.DataFrame(rows, columns=["period", "stream", "quantity", *squared])
+    return frame.astype({c: float for c in ("quantity", *squared)})
+
+
+def _view_actuals(s: Session, level: str, key: str, first: str) -> pd.DataFrame:
+    """period, actual: units ordered of one key from ``first`` on."""
+    history = DemandHistory
+    query = (
+        select(history.period, func.sum(history.ordered))
+        .join(Product, Product.product_id == history.product_id)
+        .join(Customer, Customer.customer_id == history.customer_id)
+    )
+    where: list[ColumnElement[bool]] = [history.period >= first]
+    if level == "family":
+        where.append(Product.family == key)
+    elif level == "segment":
+        where.append(Customer.segment == key)
+    elif level == "product":
+        where.append(history.product_id == key)
+    rows = s.execute(query.where(*where).group_by(history.period)).all()
+    frame = pd.DataFrame(rows, columns=["period", "actual"])
+    return frame.astype({"actual": float})
+
+
+def overrides_with_roles(db: Database) -> pd.DataFrame:
+    """Active overrides, oldest first, with the role each was entered in.
+
+    The columns of :func:`list_overrides` and ``role`` (sales, demand planner, ...; None
+    for an override entered by a local owner without a role).
+    """
+    with db.sessions.begin() as s:
+        overrides = store.read_overrides(s)
+        rows = s.execute(
+            select(DemandOverride.id, DemandOverride.role).where(DemandOverride.active.is_(True))
+        )
+        roles = {int(override_id): role for override_id, role in rows}
+    return overrides.assign(role=overrides["override_id"].map(roles).astype(object))
+
+
+def reason_codes(db: Database) -> dict[str, str]:
+    """The reason codes to offer (code -> meaning): the usual ones and any used before."""
+    with db.sessions.begin() as s:
+        used = sorted(set(s.scalars(select(DemandOverride.reason_code))))
+    codes = dict(REASON_CODES)
+    for code in used:
+        codes.setdefault(code, "used before")
+    return codes

@@ -8,6 +8,7 @@ out. The PDF is printed by Debian's headless Chromium from the written HTML file
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from snop.errors import NotFound, SnopError
 from snop.report.pack import PackInputs, build
 from snop.services import cycle as cycle_service
-from snop.services import reconcile, scenarios
+from snop.services import memo, reconcile, scenarios
 from snop.services.database import Database
 from snop.services.status import COMPANY_NAME
 from snop.store import forecasts as forecast_store
@@ -61,13 +62,8 @@ def pack_inputs(
 ) -> PackInputs:
     """Everything the pack shows, read from the store (the plan of record by default)."""
     evaluation = reconcile.evaluate(db, version_id=version_id)
-    version = evaluation.version
-    cycle = cycle_service.status(db)
+    inputs = _plan_inputs(db, evaluation, today)
     with db.sessions.begin() as s:
-        book = reconcile.load_book(s, int(version["id"]))
-        setting = s.get(Setting, COMPANY_NAME)
-        company = setting.value if setting is not None else "snop"
-        forecasts = forecast_store.read_values(s, streams=["consensus"])
         decisions = [
             {
                 "title": d.title,
@@ -78,7 +74,7 @@ def pack_inputs(
             }
             for d in s.scalars(
                 select(Decision)
-                .where(Decision.cycle_period == cycle.period, Decision.status == "open")
+                .where(Decision.cycle_period == inputs.cycle_period, Decision.status == "open")
                 .order_by(Decision.due_date, Decision.id)
             )
         ]
@@ -87,6 +83,31 @@ def pack_inputs(
     if ran:
         compared = scenarios.compare(db, [scenarios.BASE, *[v["name"] for v in ran]])
         measures = compared["measures"]
+    return dataclasses.replace(inputs, measures=measures, scenarios=ran, decisions=decisions)
+
+
+def family_inputs(
+    db: Database, *, version_id: int | None = None, today: dt.date | None = None
+) -> PackInputs:
+    """What the family sheets need: `pack_inputs` without the scenarios and decisions.
+
+    Reads the kept evaluation (`reconcile.evaluate_kept`), so it is quick once the plan
+    has been evaluated; the sheets `snop.report.pack.build` makes from it are the pack's.
+    """
+    return _plan_inputs(db, reconcile.evaluate_kept(db, version_id=version_id), today)
+
+
+def _plan_inputs(
+    db: Database, evaluation: reconcile.Evaluation, today: dt.date | None
+) -> PackInputs:
+    """The plan, its evaluation and its history, as the pack and the family sheets read them."""
+    version = evaluation.version
+    cycle = cycle_service.status(db)
+    with db.sessions.begin() as s:
+        book = reconcile.load_book(s, int(version["id"]))
+        setting = s.get(Setting, COMPANY_NAME)
+        company = setting.value if setting is not None else "snop"
+        forecasts = forecast_store.read_values(s, streams=["consensus"])
     products = book.master["products"]
     return PackInputs(
         company=company,
@@ -108,10 +129,97 @@ def pack_inputs(
         recorded=book.recorded,
         targets=book.master["targets"],
         exceptions=evaluation.exceptions,
-        measures=measures,
-        scenarios=ran,
-        decisions=decisions,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FamilySheets:
+    """The S&OP family sheets of a plan, as the meeting pack lays them out, and their numbers."""
+
+    version: dict[str, Any]
+    plan_of_record: bool
+    months: list[dict[str, Any]]
+    """The sheets' columns: period and whether it is a closed month (``past``)."""
+    families: list[dict[str, Any]]
+    """One sheet per family (`snop.report.pack.build`'s): name, anchor, summary, groups."""
+    series: pd.DataFrame
+    """Per family and sheet month: actual_demand, plan_demand, production, subcontract,
+    inventory, actual_inventory, safety_stock, backlog (NaN where there is no number)."""
+
+    def sheet(self, family: str) -> dict[str, Any]:
+        """One family's sheet; NotFound for a family the plan does not have."""
+        for sheet in self.families:
+            if sheet["name"] == family:
+                return sheet
+        raise NotFound(f"there is no family {family!r} in plan version {self.version['id']}")
+
+
+def family_sheets(db: Database, *, version_id: int | None = None) -> FamilySheets:
+    """Every family's S&OP sheet for a plan version (the plan of record by default).
+
+    Kept between calls until the data changes (`snop.services.memo`): building the
+    sheets reads the whole evaluation.
+    """
+    return memo.kept(
+        db, ("report.family_sheets", version_id), lambda: _family_sheets(db, version_id)
+    )
+
+
+def _family_sheets(db: Database, version_id: int | None) -> FamilySheets:
+    inputs = family_inputs(db, version_id=version_id)
+    context = build(inputs)
+    months = [str(m["period"]) for m in context["months"]]
+    return FamilySheets(
+        version=inputs.version,
+        plan_of_record=inputs.plan_of_record,
+        months=context["months"],
+        families=context["families"],
+        series=_family_series(inputs, months),
+    )
+
+
+_SERIES = (
+    "actual_demand",
+    "plan_demand",
+    "production",
+    "subcontract",
+    "inventory",
+    "actual_inventory",
+    "safety_stock",
+    "backlog",
+)
+
+
+def _family_series(inputs: PackInputs, months: list[str]) -> pd.DataFrame:
+    """The numbers behind each family's chart: actuals for closed months, the plan after."""
+    first = str(inputs.version["first_period"])
+    past = [m for m in months if m < first]
+    future = [m for m in months if m >= first]
+    ledger = inputs.ledger
+    orders = ledger[(ledger["scope_kind"] == "family") & (ledger["component"] == "demand")]
+    orders = orders[orders["period"].astype(str).isin(past)]
+    actual_demand = orders.groupby(["scope", "period"])["amount"].sum()
+    plan = inputs.plan_products[inputs.plan_products["period"].astype(str).isin(future)]
+    columns = ["demand", "production", "subcontract", "inventory", "safety_stock", "backlog"]
+    planned = plan.groupby(["family", "period"])[columns].sum()
+    families = inputs.products.set_index("product_id")["family"].astype(str)
+    snapshots = inputs.snapshots
+    on_hand = pd.Series(dtype=float)
+    if not snapshots.empty:
+        held = snapshots[snapshots["period"].astype(str).isin(past)]
+        on_hand = held.groupby([held["product_id"].map(families), held["period"]])["on_hand"].sum()
+    index = pd.MultiIndex.from_product(
+        [sorted(plan["family"].astype(str).unique()), months], names=["family", "period"]
+    )
+    frame = pd.DataFrame(index=index)
+    frame["actual_demand"] = actual_demand.reindex(index)
+    frame["plan_demand"] = planned["demand"].reindex(index)
+    for column in columns[1:]:
+        frame[column] = planned[column].reindex(index)
+    frame["actual_inventory"] = on_hand.reindex(index) if len(on_hand) else float("nan")
+    frame = frame.reset_index()
+    frame["past"] = frame["period"] < first
+    return frame[["family", "period", "past", *_SERIES]].astype({c: float for c in _SERIES})
 
 
 def render_html(context: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from snop.demand.plan import CONSENSUS
 from snop.errors import InvalidInput, Issue, NotFound
 from snop.frames import period_range, records
 from snop.reconcile.scenario import Change, PlanningData, apply_changes
-from snop.services import audit
+from snop.services import audit, memo
 from snop.services.auth import Actor, name_of, require
 from snop.services.database import Database, open_database
 from snop.services.imports import import_workbook
@@ -404,6 +404,16 @@ def stored_plan(db: Database, *, version_id: int | None = None) -> StoredPlan:
         header = {c.name: getattr(version, c.name) for c in PlanVersion.__table__.columns}
         tables = {name: store.read_table(s, name, version.id) for name in store.PLAN_TABLES}
     return StoredPlan(header, tables)
+
+
+def stored_plan_kept(db: Database, *, version_id: int | None = None) -> StoredPlan:
+    """`stored_plan`, kept between calls until the data changes (for the web pages).
+
+    The frames are shared between callers: read them, never change them in place.
+    """
+    return memo.kept(
+        db, ("supply.stored_plan", version_id), lambda: stored_plan(db, version_id=version_id)
+    )
 
 
 def plan_versions(db: Database) -> pd.DataFrame:

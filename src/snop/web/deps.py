@@ -144,11 +144,15 @@ def page(
 
 
 def done(request: Request, to: str, message: str) -> Response:
-    """After a change: HTMX reloads the page; a plain form post is redirected (303)."""
+    """After a change: the page reloads with the message (HTMX or a plain form post).
+
+    HTMX is told to load the page as a whole (HX-Redirect), not to swap it in, so a page
+    that answers HTMX requests with a part of itself is still shown whole.
+    """
     path, hash_, fragment = to.partition("#")
     target = f"{path}{'&' if '?' in path else '?'}ok={_query(message)}{hash_}{fragment}"
     if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Location": target})
+        return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
 
 
