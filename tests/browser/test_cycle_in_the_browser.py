@@ -101,7 +101,8 @@ def test_keyboard_only_sign_in_and_navigation(
     context = browser.new_context(base_url=server, viewport={"width": 1366, "height": 800})
     page = context.new_page()
     page.goto("/signin")
-    page.keyboard.type("viewer")  # the user name field has the focus
+    expect(page.get_by_label("User name")).to_be_focused()  # autofocus
+    page.keyboard.type("viewer")
     page.keyboard.press("Tab")
     page.keyboard.type("demo")
     page.keyboard.press("Enter")

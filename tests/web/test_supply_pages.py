@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import ClientFor
 from snop.report import format as fmt
 from snop.report.pack import build
 from snop.services import cycle, report, supply, users
 from snop.services.database import Database
+from web_tools import ClientFor
 
 HX = {"HX-Request": "true"}
 
