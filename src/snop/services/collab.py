@@ -425,7 +425,11 @@ def inbox(db: Database, username: str, *, today: dt.date | None = None) -> list[
         if user is None:
             raise NotFound(f"there is no user '{username}'")
         found: list[dict[str, Any]] = []
-        cycle = cycle_store.open_cycle(s)
+        # The first cycle opens when first asked for: a new user's inbox already has it.
+        try:
+            cycle: PlanCycle | None = cycle_service.current(s)
+        except NotFound:
+            cycle = None
         if cycle is not None:
             cycle_service.ensure_stages(s, cycle)
             stages = s.scalars(

@@ -11,6 +11,7 @@ the data (`memo.kept`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 from urllib.parse import quote
@@ -82,6 +83,26 @@ def products_page(request: Request, who: deps.User, db: deps.Db, page: str = "1"
     profile = _kept_profile(db)
     context = {"who": who, "profile": profile, **_products(profile, number)}
     return deps.templates.TemplateResponse(request, "demand/_products.html", context)
+
+
+@router.get("/demand/profile", response_model=None)
+def profile_section(request: Request, who: deps.User, db: deps.Db, page: str = "1") -> Response:
+    """The demand profile section (HTMX, when the page had to leave it for later)."""
+    number = _page_number(page)
+    if not deps.is_htmx(request):
+        return RedirectResponse(f"/demand?page={number}#profile", status_code=303)
+    profile = _kept_profile(db)
+    context = {"who": who, "profile": profile, **_products(profile, number)}
+    return deps.templates.TemplateResponse(request, "demand/_profile.html", context)
+
+
+@router.get("/demand/accuracy", response_model=None)
+def accuracy_section(request: Request, who: deps.User, db: deps.Db) -> Response:
+    """The accuracy and value added section (HTMX, when the page left it for later)."""
+    if not deps.is_htmx(request):
+        return RedirectResponse("/demand#accuracy", status_code=303)
+    context = {"who": who, "accuracy": _kept_accuracy(db)}
+    return deps.templates.TemplateResponse(request, "demand/_accuracy.html", context)
 
 
 # ---------------------------------------------------------------------------- changes
@@ -216,7 +237,7 @@ def view_context(
 ) -> dict[str, Any]:
     """Everything `demand/_view.html` shows for one key."""
     keys = memo.kept(db, ("demand.keys",), lambda: demand_service.forecast_keys(db))
-    view = _kept_view(db, level, key)
+    parts = _kept_view(db, level, key)
     people = memo.kept(db, ("demand.overrides",), lambda: _people(db))
     stage = stage_named(cycle.status(db).stage)
     overrides_open = Action.OVERRIDE in stage.allows
@@ -230,7 +251,7 @@ def view_context(
         "key_tabs": _key_tabs(keys, level, key),
         "drill": _drill(keys, level, key),
         "product_groups": keys.products,
-        "view": view,
+        "view": None,
         "htmx": htmx,
         "note": note,
         "can_override": deps.may(who, Action.OVERRIDE),
@@ -243,29 +264,46 @@ def view_context(
         "conflicts": people.conflicts,
         "datalist": [*keys.families, *keys.segments, *keys.of("product")],
     }
-    if view is None:
+    if parts is None:
         return context
     context.update(
-        figure=charts.forecast_figure(view.table, view.first_period),
-        numbers=numbers_table(view),
-        grid=grid_rows(view) if level in OVERRIDE_LEVELS else None,
+        view=parts.view,
+        figure=parts.figure,
+        numbers=parts.numbers,
+        grid=parts.grid,
         grid_action=f"/demand/grid?level={quote(level, safe='')}&key={quote(key, safe='')}",
-        form=_form_defaults(view, keys, level, key),
+        form=_form_defaults(parts.view, keys, level, key),
         models=_models(db, level, key),
     )
     return context
 
 
-def _kept_view(db: Database, level: str, key: str) -> demand_service.ForecastView | None:
-    """The chosen key's forecast (None before the first forecast run)."""
-    try:
-        return memo.kept(
-            db,
-            ("demand.view", level, key),
-            lambda: demand_service.forecast_view(
-                db, level=cast(demand_service.ViewLevel, level), key=key
-            ),
+@dataclass(frozen=True, slots=True)
+class ViewParts:
+    """The chosen key's forecast and what the page draws from it."""
+
+    view: demand_service.ForecastView
+    figure: dict[str, Any]
+    numbers: dict[str, Any]
+    grid: list[dict[str, Any]] | None
+
+
+def _kept_view(db: Database, level: str, key: str) -> ViewParts | None:
+    """The chosen key's forecast, chart, table and grid (None before the first forecast)."""
+
+    def compute() -> ViewParts:
+        view = demand_service.forecast_view(
+            db, level=cast(demand_service.ViewLevel, level), key=key
         )
+        return ViewParts(
+            view=view,
+            figure=charts.forecast_figure(view.table, view.first_period),
+            numbers=numbers_table(view),
+            grid=grid_rows(view) if level in OVERRIDE_LEVELS else None,
+        )
+
+    try:
+        return memo.kept(db, ("demand.view", level, key), compute)
     except NotFound:
         return None
 
@@ -597,9 +635,16 @@ class ProfileRows:
     products: list[dict[str, Any]]
 
 
-def _kept_profile(db: Database) -> ProfileRows | None:
+def _kept_profile(
+    db: Database, compute: Callable[[], ProfileRows] | None = None
+) -> ProfileRows | None:
+    """The profile as the page shows it (None without demand history)."""
     try:
-        return memo.kept(db, ("demand.profile",), lambda: profile_rows(demand_service.profile(db)))
+        return memo.kept(
+            db,
+            ("demand.profile",),
+            compute or (lambda: profile_rows(demand_service.profile(db))),
+        )
     except NotFound:
         return None
 
@@ -684,10 +729,15 @@ class AccuracyRows:
     findings: list[dict[str, str]]
 
 
-def _kept_accuracy(db: Database) -> AccuracyRows | None:
+def _kept_accuracy(
+    db: Database, compute: Callable[[], AccuracyRows] | None = None
+) -> AccuracyRows | None:
+    """Accuracy and value added as the page shows them (None before any forecast)."""
     try:
         return memo.kept(
-            db, ("demand.accuracy",), lambda: accuracy_rows(demand_service.accuracy(db))
+            db,
+            ("demand.accuracy",),
+            compute or (lambda: accuracy_rows(demand_service.accuracy(db))),
         )
     except NotFound:
         return None
@@ -785,14 +835,33 @@ def _better(fva: Any) -> str:
     return "better" if value > 0 else "worse"
 
 
+class _Cold(Exception):
+    """Raised instead of computing: the result is not kept yet."""
+
+
+def _cold() -> Any:
+    raise _Cold
+
+
 def analysis_context(db: Database, page: int) -> dict[str, Any]:
-    """The profile and the accuracy (the same for every key)."""
-    profile = _kept_profile(db)
-    return {
-        "profile": profile,
-        "accuracy": _kept_accuracy(db),
-        **_products(profile, page),
-    }
+    """The profile and the accuracy (the same for every key), when they are kept.
+
+    The first view after a change of the data gets them later, each from its own request
+    (`/demand/profile`, `/demand/accuracy`), so the chosen key's forecast shows at once
+    (on 2,000 products each takes seconds to compute).
+    """
+    context: dict[str, Any] = {"page": page}
+    try:
+        profile = _kept_profile(db, _cold)
+    except _Cold:
+        context.update(profile_cold=True, profile=None)
+    else:
+        context.update(profile=profile, **_products(profile, page))
+    try:
+        context["accuracy"] = _kept_accuracy(db, _cold)
+    except _Cold:
+        context.update(accuracy_cold=True, accuracy=None)
+    return context
 
 
 # ---------------------------------------------------------------------------- small helpers
