@@ -198,7 +198,7 @@ def test_a_stage_refuses_changes_it_does_not_allow(url: str, client: TestClient)
     _stage(url, "data_gathering")
     response = client.post("/api/plans", json={}, headers=_token(client, "supply"))
     assert response.status_code == 403
-    assert "supply_review" in response.json()["error"]
+    assert "Supply review" in response.json()["error"]
 
 
 def test_a_whole_cycle_through_the_api(url: str, client: TestClient) -> None:

@@ -56,7 +56,7 @@ def test_the_demo_cycle_walked_by_every_role(demo_db: Path, tmp_path: Path) -> N
     assert code != 0 and "viewer may not override" in out
     assert _as("sales", db, *override)[0] == 0
     code, out = _as("supply", db, "plan")
-    assert code != 0 and "supply_review" in out
+    assert code != 0 and "Supply review" in out
     assert _as("demand", db, "cycle", "advance")[0] == 0
     assert _as("supply", db, "plan")[0] == 0
     assert _as("supply", db, "cycle", "advance")[0] == 0

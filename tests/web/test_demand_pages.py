@@ -117,7 +117,15 @@ def test_the_page_shows_the_forecast_the_service_gives(client: ClientFor) -> Non
 
 def test_profile_and_accuracy_are_the_services_numbers(client: ClientFor) -> None:
     browser = client("sales")
-    page = browser.get("/demand").text
+    first = browser.get("/demand").text
+    assert 'hx-get="/demand/profile?page=1" hx-trigger="load"' in first, "left for later"
+    assert 'hx-get="/demand/accuracy" hx-trigger="load"' in first
+    assert 'data-testid="profile"' not in first and 'data-testid="accuracy"' not in first
+    later = browser.get("/demand/profile", headers=HTMX).text
+    assert "<html" not in later and 'data-testid="profile-products"' in later
+    later = browser.get("/demand/accuracy", headers=HTMX).text
+    assert "<html" not in later and 'data-testid="accuracy-table"' in later
+    page = browser.get("/demand").text  # now kept: in the page itself
     profile = demand.profile(_db(browser))
     summary = _text(_section(page, "profile-summary"))
     assert f"all {len(profile.by_product)} 100.0%" in summary
@@ -149,7 +157,7 @@ def test_htmx_gets_only_the_part_it_swaps(client: ClientFor) -> None:
     assert 'data-testid="demand-chart"' in part.text and "Segment Retail" in part.text
     assert 'data-testid="override-form"' in part.text and 'data-testid="conflicts"' in part.text
     whole = browser.get("/demand?level=segment&key=Retail")
-    assert "<html" in whole.text and 'data-testid="accuracy"' in whole.text
+    assert "<html" in whole.text and 'id="accuracy"' in whole.text
     products = browser.get("/demand/products?page=1", headers=HTMX)
     assert products.status_code == 200 and "<html" not in products.text
     assert 'data-testid="profile-products"' in products.text

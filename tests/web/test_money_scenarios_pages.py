@@ -265,7 +265,7 @@ def test_supply_creates_runs_and_deletes_a_scenario_in_the_supply_review(
     # In data gathering scenarios wait: the message says when they may be made.
     early = supply.post("/scenarios", data=SURGE_FORM, headers=HX)
     assert early.status_code == 403
-    assert "supply_review" in error_text(early)
+    assert "Supply review" in error_text(early)
     assert early.headers["HX-Retarget"] == "#messages"
 
     advance_to(db, "supply_review")
@@ -407,7 +407,7 @@ def test_promote_as_executive_in_the_executive_review(client: ClientFor) -> None
     executive = client("exec")
     db = database_of(executive)
     early = executive.post("/scenarios/peak-surge/promote", headers=HX)
-    assert early.status_code == 403 and "executive_review" in error_text(early)
+    assert early.status_code == 403 and "Executive review" in error_text(early)
     supply = client("supply")
     advance_to(db, "executive_review")
     refused = supply.post("/scenarios/peak-surge/promote", headers=HX)

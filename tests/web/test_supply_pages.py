@@ -258,7 +258,7 @@ def test_only_the_supply_planner_runs_the_plan_and_only_in_the_supply_review(
     assert 'data-testid="run-plan"' in page and "running it now is refused" in page
     early = planner.post("/supply/plan", data={"strategy": "level"}, headers=HX)
     assert early.status_code == 403
-    assert "to plan supply it must be in supply_review" in error_text(early)
+    assert "to plan supply it must be in Supply review" in error_text(early)
     bad = planner.post("/supply/plan", data={"strategy": "fastest"}, headers=HX)
     assert bad.status_code == 422 and "the strategy is one of" in error_text(bad)
     assert len(supply.plan_versions(db)) == before

@@ -23,7 +23,7 @@ from snop.errors import Forbidden, NotSignedIn
 from snop.store import cycles as cycle_store
 from snop.store.tables import ApiToken, AppUser, UserSession
 from snop.team.roles import Action, Role, can, roles_allowed
-from snop.team.stages import allowed_in, stage_allowing, stage_named
+from snop.team.stages import STAGE_NAMES, allowed_in, stage_allowing, stage_named
 
 _HASHER = PasswordHasher()
 SESSION_HOURS = 12
@@ -152,11 +152,14 @@ def require(
     _check_scope(actor, families, segments)
     if stage_rule and action is not Action.READ:
         cycle = cycle_store.open_cycle(s)
-        if cycle is not None and not allowed_in(cycle.stage, action):
-            stages = ", ".join(stage_allowing(action)) or "no stage"
-            title = stage_named(cycle.stage).title.lower()
+        # Before anyone opened the first cycle, it is about to open in data gathering.
+        stage = cycle.stage if cycle is not None else STAGE_NAMES[0]
+        if not allowed_in(stage, action):
+            stages = ", ".join(stage_named(n).title for n in stage_allowing(action)) or "no stage"
+            title = stage_named(stage).title.lower()
+            which = f"cycle {cycle.period}" if cycle is not None else "the cycle"
             raise Forbidden(
-                f"cycle {cycle.period} is in the {title}: to {action.value} it must be in "
+                f"{which} is in the {title}: to {action.value} it must be in "
                 f"{stages} (reopen a stage with `snop cycle reopen` if this must change)"
             )
     return actor.username

@@ -4,8 +4,9 @@ History and forecast of any family, segment or product (or the total) with the c
 intervals; the override grid with reason codes and the conflicts the demand planner
 settles; the demand profile; accuracy and forecast value added. The part of the page that
 depends on the chosen key (`demand/_view.html`) is what HTMX swaps when someone picks
-another key or saves an override; the profile and the accuracy are read once per change of
-the data (`memo.kept`).
+another key or saves an override. The profile and the accuracy are kept between requests
+until the data changes (`memo.kept`); the first view after a change shows the forecast at
+once and fetches those two sections with their own requests.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ HISTORY_IN_TABLE = 6
 """Months of actuals in the numbers table (the chart shows the view's 24)."""
 LEVEL_LABELS = {"total": "Total", "family": "Family", "segment": "Segment", "product": "Product"}
 OVERRIDE_LEVELS = ("family", "product", "segment")
+MAX_LINKS = 30
+"""A family's products linked under its chart (the product picker has them all)."""
+MAX_SUGGESTED = 300
+"""Products the override form suggests as you type (beyond: the chosen family's)."""
 NAVIGATION = ("total", "family", "segment", "product")
 STREAM_LABELS = {
     "naive": "Naive (same month last year)",
@@ -262,7 +267,7 @@ def view_context(
         "reasons": people.reasons,
         "overrides": [dict(row, here=_touches(row, keys, level, key)) for row in people.overrides],
         "conflicts": people.conflicts,
-        "datalist": [*keys.families, *keys.segments, *keys.of("product")],
+        "datalist": _suggestions(keys, level, key),
     }
     if parts is None:
         return context
@@ -360,14 +365,23 @@ def _key_tabs(keys: demand_service.DemandKeys, level: str, key: str) -> list[dic
     return [{"label": k, "href": _href(level, k), "current": k == key} for k in keys.of(level)]
 
 
+def _suggestions(keys: demand_service.DemandKeys, level: str, key: str) -> list[str]:
+    """Keys the override form suggests: families, segments, products (few: the family's)."""
+    products = keys.of("product")
+    if len(products) > MAX_SUGGESTED:
+        family = key if level == "family" else _family_of(keys, key)
+        products = keys.products.get(family or "", [])[:MAX_SUGGESTED]
+    return [*keys.families, *keys.segments, *products]
+
+
 def _drill(keys: demand_service.DemandKeys, level: str, key: str) -> dict[str, Any] | None:
     """A family's products, or a product's family: one click to go down or up."""
     if level == "family":
+        products = keys.products.get(key, [])
         return {
             "label": "Its products",
-            "links": [
-                {"label": p, "href": _href("product", p)} for p in keys.products.get(key, [])
-            ],
+            "links": [{"label": p, "href": _href("product", p)} for p in products[:MAX_LINKS]],
+            "more": max(0, len(products) - MAX_LINKS),
         }
     if level == "product":
         family = _family_of(keys, key)
