@@ -251,7 +251,7 @@ def test_refusals_are_shown_on_the_page_and_change_nothing(client: ClientFor) ->
     )
     assert both.status_code == 422
     assert "2027-01: give a new quantity or a percentage, not both" in _text(both.text)
-    assert "'abc' is not a number" in _text(both.text)
+    assert "the quantity for 2027-02 is a number, not 'abc'" in _text(both.text)
     no_reason = sales.post("/demand/overrides", data={**form, "reason_code": ""}, headers=HTMX)
     assert no_reason.status_code == 422 and "reason code" in _text(no_reason.text)
     authors = set(demand.list_overrides(_db(sales))["author"])

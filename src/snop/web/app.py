@@ -23,6 +23,7 @@ from snop.web.routes import (
     cycle,
     data,
     demand,
+    demand_analysis,
     family,
     home,
     money,
@@ -30,7 +31,20 @@ from snop.web.routes import (
     supply,
 )
 
-ROUTERS = (auth, home, demand, supply, family, money, scenarios, cycle, audit, data, admin)
+ROUTERS = (
+    auth,
+    home,
+    demand,
+    demand_analysis,
+    supply,
+    family,
+    money,
+    scenarios,
+    cycle,
+    audit,
+    data,
+    admin,
+)
 
 
 @lru_cache(maxsize=1)

@@ -6,11 +6,12 @@ forecast month; the 95% and 80% intervals of the consensus are shaded bands behi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+
+from snop.web.charts import plain
 
 Figure = dict[str, Any]
 
@@ -30,15 +31,7 @@ LINES = (
 
 def values(series: pd.Series | Sequence[Any]) -> list[float | None]:
     """Plain floats rounded to a tenth of a unit (NaN and infinities become None)."""
-    out: list[float | None] = []
-    for value in list(series):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            out.append(None)
-            continue
-        out.append(round(number, 1) if math.isfinite(number) else None)
-    return out
+    return plain(list(series), digits=1)
 
 
 def forecast_figure(table: pd.DataFrame, first_period: str) -> Figure:

@@ -9,10 +9,12 @@ Plotly figure as plain dicts, lists, floats and None (no numpy values, no NaN).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+
+from snop.web.charts import plain
 
 Figure = dict[str, Any]
 
@@ -32,19 +34,6 @@ MONTHLY_COLUMNS = (
     "margin_pct_target",
 )
 """What `revenue_figure` reads: one row per month, basis 'actual' or 'plan'."""
-
-
-def plain(values: Iterable[Any]) -> list[float | None]:
-    """Numbers as JSON-clean floats (None for missing or not finite)."""
-    out: list[float | None] = []
-    for value in values:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            out.append(None)
-            continue
-        out.append(number if math.isfinite(number) else None)
-    return out
 
 
 def revenue_figure(monthly: pd.DataFrame) -> Figure:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from snop.web.charts import plain
+
 Figure = dict[str, Any]
 
 BLUE = "#1f5fa8"
@@ -34,16 +36,8 @@ COLUMNS = 3
 
 
 def values(series: pd.Series | Sequence[Any]) -> list[float | None]:
-    """Plain floats for JSON (NaN and infinities become None)."""
-    out: list[float | None] = []
-    for value in list(series):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            out.append(None)
-            continue
-        out.append(round(number, 2) if math.isfinite(number) else None)
-    return out
+    """Plain floats rounded to hundredths (NaN and infinities become None)."""
+    return plain(list(series), digits=2)
 
 
 def load_colour(utilisation: float | None) -> str:

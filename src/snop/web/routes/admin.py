@@ -11,7 +11,7 @@ from snop.errors import Forbidden
 from snop.services import status, users
 from snop.services.auth import Caller
 from snop.team.roles import Action, Role
-from snop.web import deps
+from snop.web import deps, forms
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -62,8 +62,8 @@ def add(
         password=password,
         roles=roles,
         display_name=display_name.strip() or None,
-        families=_list(families),
-        segments=_list(segments),
+        families=forms.names(families),
+        segments=forms.names(segments),
     )
     return deps.done(request, "/admin", f"Added {username}.")
 
@@ -86,8 +86,8 @@ def change_roles(
         username=username,
         expected_version=version,
         roles=roles,
-        families=_list(families),
-        segments=_list(segments),
+        families=forms.names(families),
+        segments=forms.names(segments),
     )
     return deps.done(request, "/admin", f"Saved {username}'s roles.")
 
@@ -117,7 +117,3 @@ def token(
         families=summary.families,
         token={"username": username, "secret": secret},
     )
-
-
-def _list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]

@@ -5,17 +5,16 @@ Also the executive meeting pack, as `snop report` writes it.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from snop.errors import InvalidInput, Issue, NotFound
+from snop.errors import NotFound
 from snop.report.pack import build as build_pack
 from snop.services import collab, cycle, report, scenarios, supply
 from snop.services.database import Database
-from snop.web import deps
+from snop.web import deps, forms
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -76,7 +75,7 @@ def publish(
     request: Request, who: deps.User, db: deps.Db, version: Optional = "", replace: Optional = ""
 ) -> Response:
     """Publish a plan version as the cycle's plan of record."""
-    version_id = _int(version, "version")
+    version_id = forms.whole(version, "version")
     view = cycle.publish(db, actor=who, version_id=version_id, replace=bool(replace))
     return deps.done(
         request, "/cycle", f"Published plan version {view.plan_version_id} as the plan of record."
@@ -124,8 +123,8 @@ def assumption(
         key=key.strip() or "all",
         period_from=period_from.strip(),
         period_to=period_to.strip(),
-        expected=_float(expected, "expected"),
-        inputs=[i.strip() for i in inputs.split(",") if i.strip()],
+        expected=forms.number(expected, "expected"),
+        inputs=forms.names(inputs),
     )
     return deps.done(request, "/cycle#assumptions", "Assumption recorded.")
 
@@ -148,9 +147,9 @@ def decide(
         actor=who,
         title=title,
         owner=owner.strip(),
-        due_date=_date(due_date, "due_date"),
+        due_date=forms.day(due_date, "due_date"),
         scenario=scenario.strip() or None,
-        plan_version_id=_int(plan_version, "plan_version"),
+        plan_version_id=forms.whole(plan_version, "plan_version"),
         notes=notes.strip() or None,
     )
     return deps.done(request, "/cycle#decisions", "Decision recorded.")
@@ -167,7 +166,7 @@ def update_decision(
     notes: Optional = "",
 ) -> Response:
     """Change a decision's status from the version the user saw (a newer one is refused)."""
-    expected = _int(version, "version")
+    expected = forms.whole(version, "version")
     collab.update_decision(
         db,
         actor=who,
@@ -191,36 +190,3 @@ def meeting_pack(who: deps.User, db: deps.Db) -> HTMLResponse:
 
 def _title(stage: str) -> str:
     return stage.replace("_", " ").replace("pre sop", "pre-S&OP")
-
-
-def _int(text: str, field: str) -> int | None:
-    if not text.strip():
-        return None
-    try:
-        return int(text)
-    except ValueError as error:
-        raise InvalidInput(
-            [Issue("bad_number", f"{field} is a whole number, not {text!r}", column=field)]
-        ) from error
-
-
-def _float(text: str, field: str) -> float | None:
-    if not text.strip():
-        return None
-    try:
-        return float(text)
-    except ValueError as error:
-        raise InvalidInput(
-            [Issue("bad_number", f"{field} is a number, not {text!r}", column=field)]
-        ) from error
-
-
-def _date(text: str, field: str) -> dt.date | None:
-    if not text.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError as error:
-        raise InvalidInput(
-            [Issue("bad_date", f"{field} is a date (YYYY-MM-DD), not {text!r}", column=field)]
-        ) from error

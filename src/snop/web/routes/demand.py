@@ -11,15 +11,13 @@ once and fetches those two sections with their own requests.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from snop.errors import InvalidInput, Issue, NotFound
@@ -30,8 +28,10 @@ from snop.services.auth import Caller
 from snop.services.database import Database
 from snop.team.roles import Action
 from snop.team.stages import STAGES, stage_named
-from snop.web import deps
+from snop.web import deps, forms
 from snop.web.charts import demand as charts
+from snop.web.routes import demand_analysis as analysis
+from snop.web.routes.demand_analysis import demand_href
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -75,39 +75,8 @@ def demand_page(
     restoring = request.headers.get("HX-History-Restore-Request") == "true"
     partial = None if restoring else "demand/_view.html"
     if restoring or not deps.is_htmx(request):
-        context.update(analysis_context(db, _page_number(page)))
+        context.update(analysis.analysis_context(db, analysis.page_number(page)))
     return deps.page(request, "demand/page.html", who, "demand", partial=partial, **context)
-
-
-@router.get("/demand/products", response_model=None)
-def products_page(request: Request, who: deps.User, db: deps.Db, page: str = "1") -> Response:
-    """One page of the demand profile's product list (HTMX); a browser gets the whole page."""
-    number = _page_number(page)
-    if not deps.is_htmx(request):
-        return RedirectResponse(f"/demand?page={number}#profile", status_code=303)
-    profile = _kept_profile(db)
-    context = {"who": who, "profile": profile, **_products(profile, number)}
-    return deps.templates.TemplateResponse(request, "demand/_products.html", context)
-
-
-@router.get("/demand/profile", response_model=None)
-def profile_section(request: Request, who: deps.User, db: deps.Db, page: str = "1") -> Response:
-    """The demand profile section (HTMX, when the page had to leave it for later)."""
-    number = _page_number(page)
-    if not deps.is_htmx(request):
-        return RedirectResponse(f"/demand?page={number}#profile", status_code=303)
-    profile = _kept_profile(db)
-    context = {"who": who, "profile": profile, **_products(profile, number)}
-    return deps.templates.TemplateResponse(request, "demand/_profile.html", context)
-
-
-@router.get("/demand/accuracy", response_model=None)
-def accuracy_section(request: Request, who: deps.User, db: deps.Db) -> Response:
-    """The accuracy and value added section (HTMX, when the page left it for later)."""
-    if not deps.is_htmx(request):
-        return RedirectResponse("/demand#accuracy", status_code=303)
-    context = {"who": who, "accuracy": _kept_accuracy(db)}
-    return deps.templates.TemplateResponse(request, "demand/_accuracy.html", context)
 
 
 # ---------------------------------------------------------------------------- changes
@@ -128,7 +97,7 @@ def add_override(
     comment: Text = "",
 ) -> Response:
     """Override the forecast of a family, product or segment for a range of months."""
-    pct, qty = _number(change_pct, "change_pct"), _number(change_qty, "change_qty")
+    pct, qty = forms.number(change_pct, "change_pct"), forms.number(change_qty, "change_qty")
     override_id = demand_service.add_override(
         db,
         actor=who,
@@ -217,7 +186,7 @@ def _after_change(
     request: Request, db: Database, who: Caller, level: str, key: str, message: str
 ) -> Response:
     """HTMX: the chosen key's part re-rendered in place; a plain post: back to the page."""
-    target = _href(level, key)
+    target = demand_href(level, key)
     if not deps.is_htmx(request):
         return deps.done(request, target, message)
     context = view_context(db, who, level, key, htmx=True, note=message)
@@ -344,17 +313,11 @@ def _selection(db: Database, who: Caller, level: str, key: str) -> tuple[str, st
     return level, key
 
 
-def _href(level: str, key: str) -> str:
-    if level == "total":
-        return "/demand?level=total"
-    return f"/demand?level={level}&key={quote(key, safe='')}"
-
-
 def _level_tabs(keys: demand_service.DemandKeys, level: str) -> list[dict[str, Any]]:
     tabs = []
     for name in NAVIGATION:
         first = keys.of(name)[:1]
-        href = _href(name, first[0]) if first else _href("total", "all")
+        href = demand_href(name, first[0]) if first else demand_href("total", "all")
         tabs.append({"label": LEVEL_LABELS[name], "href": href, "current": name == level})
     return tabs
 
@@ -362,7 +325,9 @@ def _level_tabs(keys: demand_service.DemandKeys, level: str) -> list[dict[str, A
 def _key_tabs(keys: demand_service.DemandKeys, level: str, key: str) -> list[dict[str, Any]]:
     if level not in ("family", "segment"):
         return []
-    return [{"label": k, "href": _href(level, k), "current": k == key} for k in keys.of(level)]
+    return [
+        {"label": k, "href": demand_href(level, k), "current": k == key} for k in keys.of(level)
+    ]
 
 
 def _suggestions(keys: demand_service.DemandKeys, level: str, key: str) -> list[str]:
@@ -380,7 +345,9 @@ def _drill(keys: demand_service.DemandKeys, level: str, key: str) -> dict[str, A
         products = keys.products.get(key, [])
         return {
             "label": "Its products",
-            "links": [{"label": p, "href": _href("product", p)} for p in products[:MAX_LINKS]],
+            "links": [
+                {"label": p, "href": demand_href("product", p)} for p in products[:MAX_LINKS]
+            ],
             "more": max(0, len(products) - MAX_LINKS),
         }
     if level == "product":
@@ -388,7 +355,7 @@ def _drill(keys: demand_service.DemandKeys, level: str, key: str) -> dict[str, A
         if family is not None:
             return {
                 "label": "Its family",
-                "links": [{"label": family, "href": _href("family", family)}],
+                "links": [{"label": family, "href": demand_href("family", family)}],
             }
     return None
 
@@ -485,8 +452,8 @@ def grid_changes(
             )
             continue
         try:
-            qty = _number(qty_text, f"qty-{period}")
-            pct = _number(pct_text, f"pct-{period}")
+            qty = forms.number(qty_text, f"the quantity for {period}")
+            pct = forms.number(pct_text, f"the % for {period}")
         except InvalidInput as bad:
             issues.extend(bad.issues)
             continue
@@ -637,264 +604,7 @@ def _family_of(keys: demand_service.DemandKeys, product: str) -> str | None:
     return next((f for f, products in keys.products.items() if product in products), None)
 
 
-# ---------------------------------------------------------------------------- profile, accuracy
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileRows:
-    """The demand profile as the page shows it."""
-
-    summary_columns: list[str]
-    summary: list[dict[str, Any]]
-    products: list[dict[str, Any]]
-
-
-def _kept_profile(
-    db: Database, compute: Callable[[], ProfileRows] | None = None
-) -> ProfileRows | None:
-    """The profile as the page shows it (None without demand history)."""
-    try:
-        return memo.kept(
-            db,
-            ("demand.profile",),
-            compute or (lambda: profile_rows(demand_service.profile(db))),
-        )
-    except NotFound:
-        return None
-
-
-def profile_rows(profile: Any) -> ProfileRows:
-    """ABC x XYZ and ABC x demand class counts, and every product (biggest revenue first)."""
-    by_product: pd.DataFrame = profile.by_product
-    summary: pd.DataFrame = profile.summary()
-    xyz = pd.crosstab(by_product["abc"], by_product["xyz"])
-    classes = [
-        c for c in ("smooth", "erratic", "intermittent", "lumpy", "no demand") if c in summary
-    ]
-    if "no demand" in classes and not summary["no demand"].any():
-        classes.remove("no demand")
-    xyz_names = [str(c) for c in xyz.columns]
-    columns = ["products", "revenue share", *xyz_names, *classes, "seasonal"]
-    rows = []
-    for row in summary.to_dict("records"):
-        abc = str(row["abc"])
-        cells: dict[str, str] = {
-            "products": _count(row.get("products")),
-            "revenue share": fmt.percent(row.get("revenue_share")),
-            "seasonal": _count(row.get("seasonal")),
-        }
-        for name in classes:
-            cells[name] = _count(row.get(name))
-        for name in xyz_names:
-            if abc == "all":
-                cells[name] = _count(xyz[name].sum())
-            else:
-                cells[name] = _count(xyz[name].get(abc, 0))
-        rows.append({"abc": abc, "cells": cells})
-    ordered = by_product.sort_values("revenue", ascending=False)
-    products = [
-        {
-            "product_id": str(row["product_id"]),
-            "href": _href("product", str(row["product_id"])),
-            "family": str(row["family"]),
-            "status": str(row["status"]),
-            "abc": str(row["abc"]),
-            "xyz": str(row["xyz"]),
-            "demand_class": str(row["demand_class"]),
-            "trend": str(row["trend"]),
-            "seasonal": "yes" if bool(row["seasonal"]) else "no",
-            "revenue_share": fmt.percent(row["revenue_share"]),
-            "cv": _decimal(row["cv"]),
-            "adi": _decimal(row["adi"]),
-            "fill_rate": fmt.percent(row["fill_rate"]),
-        }
-        for row in ordered.to_dict("records")
-    ]
-    return ProfileRows(summary_columns=columns, summary=rows, products=products)
-
-
-def _products(profile: ProfileRows | None, page: int) -> dict[str, Any]:
-    """One page of the product list, and the links to the others."""
-    if profile is None:
-        return {"products": [], "pages": [], "page": 1}
-    count = max(1, math.ceil(len(profile.products) / PRODUCTS_PER_PAGE))
-    page = min(max(page, 1), count)
-    start = (page - 1) * PRODUCTS_PER_PAGE
-    pages = [
-        {"number": n, "href": f"/demand?page={n}#profile", "hx": f"/demand/products?page={n}"}
-        for n in range(1, count + 1)
-    ]
-    return {
-        "products": profile.products[start : start + PRODUCTS_PER_PAGE],
-        "pages": pages if count > 1 else [],
-        "page": page,
-        "first_shown": start + 1,
-        "last_shown": min(start + PRODUCTS_PER_PAGE, len(profile.products)),
-        "product_count": len(profile.products),
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class AccuracyRows:
-    """Accuracy and forecast value added as the page shows them."""
-
-    lags: list[int]
-    levels: list[dict[str, Any]]
-    findings: list[dict[str, str]]
-
-
-def _kept_accuracy(
-    db: Database, compute: Callable[[], AccuracyRows] | None = None
-) -> AccuracyRows | None:
-    """Accuracy and value added as the page shows them (None before any forecast)."""
-    try:
-        return memo.kept(
-            db,
-            ("demand.accuracy",),
-            compute or (lambda: accuracy_rows(demand_service.accuracy(db))),
-        )
-    except NotFound:
-        return None
-
-
-def stream_label(stream: str) -> str:
-    """'statistical+override:sales.tom' -> "sales.tom's overrides"."""
-    if stream.startswith("statistical+override:"):
-        return f"{stream.removeprefix('statistical+override:')}'s overrides"
-    if stream == "statistical+events":
-        return "market events"
-    return stream
-
-
-def _baseline(stream: str) -> str:
-    if stream == "naive":
-        return ""
-    return "naive" if stream == "statistical" else "statistical"
-
-
-def accuracy_rows(report: demand_service.AccuracyReport) -> AccuracyRows:
-    """WAPE, bias and forecast value added per level, stream and lag, and who helped."""
-    lags = sorted(int(lag) for lag in report.summary["lag"].unique())
-    levels = []
-    for level in ("total", "family", "segment", "product"):
-        if not (report.summary["level"] == level).any():
-            continue
-        headline = report.headline(level)
-        rows = []
-        for row in headline.to_dict("records"):
-            stream = str(row["stream"])
-            cells = []
-            for lag in lags:
-                cells.append({"text": fmt.percent(row.get(f"wape_lag{lag}")), "css": ""})
-            for lag in lags:
-                cells.append({"text": fmt.percent(row.get(f"bias_lag{lag}"), sign=True), "css": ""})
-            for lag in lags:
-                fva = row.get(f"fva_lag{lag}")
-                cells.append({"text": fmt.points(fva) or "–", "css": _better(fva)})
-            rows.append(
-                {
-                    "stream": stream,
-                    "label": stream_label(stream),
-                    "over": _baseline(stream),
-                    "cells": cells,
-                }
-            )
-        levels.append({"level": level, "rows": rows})
-    return AccuracyRows(lags=lags, levels=levels, findings=_findings(report, lags))
-
-
-def _findings(report: demand_service.AccuracyReport, lags: list[int]) -> list[dict[str, str]]:
-    """Who made the product-level forecast better or worse, in words."""
-    if not (report.summary["level"] == "product").any():
-        return []
-    out = []
-    for row in report.headline("product").to_dict("records"):
-        stream = str(row["stream"])
-        if stream == "naive":
-            continue
-        parts = []
-        worse = better = False
-        for lag in lags:
-            fva = fmt.number(row.get(f"fva_lag{lag}"))
-            if fva is None:
-                continue
-            if abs(fva) < 0.0005:
-                parts.append(f"no change at lag {lag}")
-                continue
-            better, worse = better or fva > 0, worse or fva < 0
-            word = "better" if fva > 0 else "worse"
-            parts.append(f"{word} by {abs(fva) * 100:.1f} pts at lag {lag}")
-        if not parts:
-            continue
-        verdict = (
-            "mixed"
-            if better and worse
-            else ("better" if better else ("worse" if worse else "none"))
-        )
-        out.append(
-            {
-                "who": stream_label(stream),
-                "over": _baseline(stream),
-                "text": "; ".join(parts),
-                "css": {"better": "green", "worse": "red", "mixed": "amber"}.get(verdict, "grey"),
-            }
-        )
-    return out
-
-
-def _better(fva: Any) -> str:
-    value = fmt.number(fva)
-    if value is None or abs(value) < 0.0005:
-        return ""
-    return "better" if value > 0 else "worse"
-
-
-class _Cold(Exception):
-    """Raised instead of computing: the result is not kept yet."""
-
-
-def _cold() -> Any:
-    raise _Cold
-
-
-def analysis_context(db: Database, page: int) -> dict[str, Any]:
-    """The profile and the accuracy (the same for every key), when they are kept.
-
-    The first view after a change of the data gets them later, each from its own request
-    (`/demand/profile`, `/demand/accuracy`), so the chosen key's forecast shows at once
-    (on 2,000 products each takes seconds to compute).
-    """
-    context: dict[str, Any] = {"page": page}
-    try:
-        profile = _kept_profile(db, _cold)
-    except _Cold:
-        context.update(profile_cold=True, profile=None)
-    else:
-        context.update(profile=profile, **_products(profile, page))
-    try:
-        context["accuracy"] = _kept_accuracy(db, _cold)
-    except _Cold:
-        context.update(accuracy_cold=True, accuracy=None)
-    return context
-
-
 # ---------------------------------------------------------------------------- small helpers
-
-
-def _number(text: str, column: str) -> float | None:
-    """A typed number ('1,200', '15%', '-3'); '' is None; anything else an input error."""
-    cleaned = text.strip().replace(",", "").replace("%", "").replace("\u2212", "-")
-    if not cleaned:
-        return None
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise InvalidInput(
-            [Issue("not_a_number", f"'{text}' is not a number", column=column, value=text)]
-        ) from None
-    if not math.isfinite(value):
-        raise InvalidInput([Issue("not_a_number", f"'{text}' is not a number", column=column)])
-    return value
 
 
 def _float(value: Any) -> float | None:
@@ -917,20 +627,3 @@ def _shift(period: str, months: int) -> str:
     year, month = int(period[:4]), int(period[5:7])
     index = year * 12 + month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _count(value: Any) -> str:
-    number = fmt.number(value)
-    return "–" if number is None else f"{number:,.0f}"
-
-
-def _decimal(value: Any) -> str:
-    number = fmt.number(value)
-    return "–" if number is None else f"{number:.2f}"
-
-
-def _page_number(text: str) -> int:
-    try:
-        return max(1, int(text))
-    except ValueError:
-        return 1

@@ -18,7 +18,7 @@ from snop.report import format as fmt
 from snop.services import memo, supply
 from snop.services.database import Database
 from snop.supply.problem import Strategy
-from snop.web import deps
+from snop.web import deps, forms
 from snop.web.charts import supply as charts
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +51,7 @@ def supply_page(
     request: Request, who: deps.User, db: deps.Db, version: str = "", family: str = ""
 ) -> HTMLResponse:
     """The supply plan: grid, capacity, inventory, bottlenecks, and the run-plan form."""
-    version_id = _version(version)
+    version_id = forms.whole(version, "version")
     chosen = family.strip() or None
     try:
         view = memo.kept(
@@ -96,17 +96,6 @@ def run_plan(
     else:
         message = f"Plan version {run.version_id} is {plan.status}: what the plan says tells why."
     return deps.done(request, f"/supply?version={run.version_id}", message)
-
-
-def _version(text: str) -> int | None:
-    if not text.strip():
-        return None
-    try:
-        return int(text)
-    except ValueError as error:
-        raise InvalidInput(
-            [Issue("bad_number", f"the plan version is a whole number, not {text!r}")]
-        ) from error
 
 
 def _view(db: Database, version_id: int | None, family: str | None) -> dict[str, Any]:
