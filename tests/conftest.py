@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import sessionmaker
 
+from clitools import snop
 from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
-from snop.services.database import Database, open_database
-from snop.services.demo import build_demo
+from snop.services.database import Database
 from snop.store import schema
 from snop.store.db import make_engine
 
@@ -63,17 +63,19 @@ DEMO_END = "2026-10"
 
 @pytest.fixture(scope="session")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo company, built once per test run (SQLite).
+    """The demo company, built once per test run by the real `snop demo` command (SQLite).
 
-    ``$SNOP_TEST_DEMO_DB`` may name a demo database built with ``snop demo --end-month
-    2026-10`` to copy instead (a shortcut while working on pages; CI builds it).
+    Every test that uses it copies it first, so it stays as built. ``$SNOP_TEST_DEMO_DB``
+    may name a demo built with ``snop demo --end-month 2026-10`` to copy instead (a shortcut
+    while working on pages; CI builds it).
     """
-    path = tmp_path_factory.mktemp("web") / "demo.db"
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
     prebuilt = os.environ.get("SNOP_TEST_DEMO_DB")
     if prebuilt and Path(prebuilt).is_file():
         shutil.copy(prebuilt, path)
         return path
-    db = open_database(f"sqlite:///{path}", create=True)
-    build_demo(db, last_history_month=DEMO_END, actor="setup")
-    db.close()
+    result = snop("--db", str(path), "demo", "--end-month", DEMO_END)
+    assert result.returncode == 0, result.stderr
+    assert "Built the demo company Northwind Outdoor" in result.stdout
+    assert "Next:" in result.stdout
     return path

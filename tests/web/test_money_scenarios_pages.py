@@ -27,6 +27,7 @@ from snop.services import cycle, reconcile, scenarios, users
 from snop.services.database import Database
 from snop.web import format as wfmt
 from snop.web.app import create_app
+from snop.web.routes.money import EXCEPTIONS_SHOWN
 from web_tools import HX, ClientFor, database_of, error_text, sign_in
 
 READERS = ("finance", "supply", "viewer", "exec")
@@ -194,16 +195,23 @@ def test_exceptions_in_rank_order_and_by_owner(reader: ClientFor) -> None:
     supply = reader("supply")
     page = supply.get("/money").text
     assert 'id="exceptions"' in page and 'data-testid="exceptions"' in page
-    exceptions = reconcile.evaluate_kept(database_of(supply)).exceptions
+    every = reconcile.evaluate_kept(database_of(supply)).exceptions
+    exceptions = every.head(EXCEPTIONS_SHOWN)
     rows = rows_with(page, "data-rank")
     assert [int(rank) for rank, _ in rows] == exceptions["rank"].tolist()
     assert [cells[4] for _, cells in rows] == [fmt.money(m) for m in exceptions["money"]]
     assert [cells[5] for _, cells in rows] == exceptions["owner"].tolist()
+    if len(every) > EXCEPTIONS_SHOWN:
+        assert 'data-testid="more-exceptions"' in page
+    # All of them, as "Show more" asks for them.
+    whole = supply.get("/money", params={"shown": len(every) + 1}, headers=HX).text
+    assert [int(rank) for rank, _ in rows_with(whole, "data-rank")] == every["rank"].tolist()
+    assert 'data-testid="more-exceptions"' not in whole
     # One owner's exceptions, as the tabs ask for them (HTMX gets the section only).
     part = supply.get("/money", params={"owner": "supply planner"}, headers=HX)
     assert part.status_code == 200 and "<html" not in part.text
     assert 'id="exceptions"' in part.text
-    mine = exceptions[exceptions["owner"] == "supply planner"]
+    mine = every[every["owner"] == "supply planner"].head(EXCEPTIONS_SHOWN)
     ranks = [int(rank) for rank, _ in rows_with(part.text, "data-rank")]
     assert ranks == mine["rank"].tolist() and ranks
 

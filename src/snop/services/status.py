@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from snop.services import memo
 from snop.services.database import Database
 from snop.store import cycles as cycle_store
 from snop.store import forecasts as forecast_store
@@ -151,3 +152,8 @@ def describe(db: Database) -> DataSummary:
             else {"period": cycle.period, "plan_of_record": cycle.plan_version_id},
             scenarios=len(cycle_store.scenarios(s)),
         )
+
+
+def describe_kept(db: Database) -> DataSummary:
+    """`describe`, kept until the data changes (counting a large history takes a while)."""
+    return memo.kept(db, "status", lambda: describe(db))

@@ -29,7 +29,7 @@ def admin_page(
 ) -> HTMLResponse:
     """Every user with their roles; forms to add, change and disable."""
     _admin(who)
-    summary = status.describe(db)
+    summary = status.describe_kept(db)
     return deps.page(
         request,
         "admin/page.html",
@@ -106,7 +106,7 @@ def token(
     """A new API token for a user's scripts, shown once."""
     _admin(who)
     secret = users.create_token(db, actor=who, username=username, name=name.strip() or "script")
-    summary = status.describe(db)
+    summary = status.describe_kept(db)
     return deps.page(
         request,
         "admin/page.html",

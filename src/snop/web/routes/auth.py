@@ -26,7 +26,7 @@ def _form(
     request: Request, *, error: str = "", username: str = "", status_code: int = 200
 ) -> HTMLResponse:
     db = deps.database(request)
-    summary = status.describe(db)
+    summary = status.describe_kept(db)
     context = {
         "company": summary.company or "snop",
         "next": _safe_next(request.query_params.get("next") or request.headers.get("X-Next")),

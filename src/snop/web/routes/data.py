@@ -26,7 +26,7 @@ Upload = Annotated[UploadFile, File()]
 @router.get("/data")
 def data_page(request: Request, who: deps.User, db: deps.Db) -> HTMLResponse:
     """What the database holds, and the forms to bring data in and out."""
-    return deps.page(request, "data/page.html", who, "data", summary=status.describe(db))
+    return deps.page(request, "data/page.html", who, "data", summary=status.describe_kept(db))
 
 
 @router.post("/data/import")
@@ -46,7 +46,7 @@ def import_workbook(
         who,
         "data",
         partial="data/_import_result.html",
-        summary=status.describe(db),
+        summary=status.describe_kept(db),
         report=report,
         filename=workbook.filename,
     )
@@ -70,7 +70,7 @@ def close_month(
         who,
         "data",
         partial="data/_close_result.html",
-        summary=status.describe(db),
+        summary=status.describe_kept(db),
         closed=closed,
         review=cycle.review_sentences(closed.review),
         replanned=replanned,

@@ -9,10 +9,10 @@ and the exceptions ranked by the money at stake. ``?version=N`` shows another pl
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from snop.errors import NotFound
@@ -25,6 +25,8 @@ from snop.web import format as wfmt
 from snop.web.charts import money as charts
 
 router = APIRouter(include_in_schema=False)
+EXCEPTIONS_SHOWN = 50
+"""Exceptions listed at first, largest first; the page offers the next ones."""
 
 ACTUAL_MONTHS = 12
 """Months of actual revenue drawn before the plan."""
@@ -61,8 +63,13 @@ def money_page(
     db: deps.Db,
     version: int | None = None,
     owner: str | None = None,
+    shown: Annotated[int, Query(ge=1, le=100_000)] = EXCEPTIONS_SHOWN,
 ) -> HTMLResponse:
-    """The plan against the strategy: scorecard, revenue chart, KPIs, exceptions."""
+    """The plan against the strategy: scorecard, revenue chart, KPIs, exceptions.
+
+    The exceptions list shows the ``shown`` largest (a large company has thousands); the
+    page offers the next ones.
+    """
     key: Hashable = ("money-page", version)
     try:
         kept = memo.kept(db, key, lambda: _page_data(db, version))
@@ -84,7 +91,9 @@ def money_page(
         versions=versions,
         version=version,
         owner=owner or "",
-        exceptions=exceptions,
+        exceptions=exceptions[:shown],
+        matching=len(exceptions),
+        more=shown + EXCEPTIONS_SHOWN,
     )
 
 
