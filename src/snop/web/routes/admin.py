@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from snop.errors import Forbidden
 from snop.services import status, users
 from snop.services.auth import Caller
+from snop.services.database import Database
 from snop.team.roles import Action, Role
 from snop.web import deps, forms
 
@@ -24,12 +25,15 @@ def _admin(who: Caller) -> None:
 
 
 @router.get("/admin")
-def admin_page(
-    request: Request, who: deps.User, db: deps.Db, token: str | None = None
-) -> HTMLResponse:
+def admin_page(request: Request, who: deps.User, db: deps.Db) -> HTMLResponse:
     """Every user with their roles; forms to add, change and disable."""
     _admin(who)
-    summary = status.describe_kept(db)
+    return _render(request, who, db)
+
+
+def _render(
+    request: Request, who: Caller, db: Database, token: dict[str, str] | None = None
+) -> HTMLResponse:
     return deps.page(
         request,
         "admin/page.html",
@@ -37,7 +41,7 @@ def admin_page(
         "admin",
         users=users.list_users(db).to_dict("records"),
         all_roles=[r.value for r in Role],
-        families=summary.families,
+        families=status.describe_kept(db).families,
         token=token,
     )
 
@@ -106,14 +110,4 @@ def token(
     """A new API token for a user's scripts, shown once."""
     _admin(who)
     secret = users.create_token(db, actor=who, username=username, name=name.strip() or "script")
-    summary = status.describe_kept(db)
-    return deps.page(
-        request,
-        "admin/page.html",
-        who,
-        "admin",
-        users=users.list_users(db).to_dict("records"),
-        all_roles=[r.value for r in Role],
-        families=summary.families,
-        token={"username": username, "secret": secret},
-    )
+    return _render(request, who, db, {"username": username, "secret": secret})
