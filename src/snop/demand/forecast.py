@@ -28,6 +28,7 @@ Series too short to backtest get the pool's default model, and say so.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,8 +102,17 @@ class ForecastSettings:
 
     @property
     def min_backtest_length(self) -> int:
-        """Shortest series that can be backtested: the windows plus a season to learn from."""
-        return self.backtest_windows * self.backtest_horizon + max(self.season_length, 6)
+        """Shortest series that can be backtested: one window plus a season to learn from."""
+        return self.backtest_horizon + max(self.season_length, 6)
+
+    def windows_for(self, n_obs: int) -> int:
+        """Backtest windows a series of ``n_obs`` steps affords (0 to ``backtest_windows``).
+
+        As many windows as fit after a season to learn from: a product with two years of
+        monthly history still gets its forecast error measured, on fewer windows.
+        """
+        room = (n_obs - max(self.season_length, 6)) // self.backtest_horizon
+        return int(max(0, min(self.backtest_windows, room)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,8 +282,7 @@ def _forecast_pool(
     n_obs = panel.groupby("unique_id")["ds"].size()
     names = _pool_models(pool, settings, int(n_obs.min()))
     members = [m for m in ENSEMBLE_MEMBERS[pool] if m in names]
-    long_ids = n_obs.index[n_obs >= settings.min_backtest_length]
-    cv = _backtest(panel[panel["unique_id"].isin(long_ids)], names, members, settings, engine)
+    cv = _backtests(panel, n_obs, names, members, settings, engine)
     scores = _scores(cv, [*names, ENSEMBLE] if members else names)
     chosen = _choose(n_obs, scores, pool, settings, has_ensemble=bool(members))
     raw = _final_forecast(panel, names, settings, engine)
@@ -336,6 +345,33 @@ def _to_pandas(frame: Any) -> pd.DataFrame:
     if hasattr(frame, "to_pandas"):  # Ray datasets, polars
         return pd.DataFrame(frame.to_pandas())
     return pd.DataFrame(frame)
+
+
+def _backtests(
+    panel: pd.DataFrame,
+    n_obs: pd.Series,
+    names: Sequence[str],
+    members: Sequence[str],
+    settings: ForecastSettings,
+    engine: Any,
+) -> pd.DataFrame:
+    """The backtest of every series long enough, each on as many windows as it affords.
+
+    Every series ends at the same step, so the windows of shorter series are the latest
+    windows of the longer ones.
+    """
+    windows = {str(uid): settings.windows_for(int(n)) for uid, n in n_obs.items()}
+    parts = [
+        _backtest(
+            panel[panel["unique_id"].isin([u for u, w in windows.items() if w == count])],
+            names,
+            members,
+            dataclasses.replace(settings, backtest_windows=count),
+            engine,
+        )
+        for count in sorted(set(windows.values()) - {0})
+    ]
+    return _concat(parts) if parts else _backtest(panel.iloc[0:0], names, members, settings, engine)
 
 
 def _backtest(
@@ -506,7 +542,8 @@ def _empirical_intervals(
     scaled = (backtest["forecast"] - backtest["actual"]) / np.sqrt(backtest["step"].clip(lower=1))
     sigma_bt = scaled.pow(2).groupby(backtest["unique_id"]).mean().pow(0.5)
     sigma_sd = panel.groupby("unique_id")["y"].std(ddof=1).fillna(0.0)
-    sigma = sigma_bt.reindex(sigma_sd.index).fillna(sigma_sd)
+    # An empty backtest gives an object-typed Series; as float it fills without downcasting.
+    sigma = sigma_bt.astype(float).reindex(sigma_sd.index).fillna(sigma_sd)
     rows = forecast.loc[missing]
     spread = rows["unique_id"].map(sigma).to_numpy() * np.sqrt(rows["step"].to_numpy())
     out = forecast.copy()
@@ -534,7 +571,7 @@ def _explain(
     pool: Pool,
     settings: ForecastSettings,
 ) -> pd.DataFrame:
-    backtested = n_obs >= settings.min_backtest_length
+    backtested = n_obs.map(settings.windows_for) > 0
     by_series = {
         uid: group.sort_values("rank") for uid, group in scores.groupby("unique_id", sort=False)
     }

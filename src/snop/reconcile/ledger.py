@@ -69,7 +69,7 @@ SPEND_COMPONENTS = (
 FULL_TOLERANCE = 0.5
 """An order line short by less than half a unit is served in full (LP rounding)."""
 
-_ORDER_COMPONENTS = [
+ORDER_COMPONENTS = [
     "demand",
     "on_time",
     "demand_value",
@@ -78,7 +78,7 @@ _ORDER_COMPONENTS = [
     "cogs_days",
     "demand_per_day",
 ]
-_SALES_COMPONENTS = ["revenue", "cost_of_goods", "gross_margin"]
+SALES_COMPONENTS = ["revenue", "cost_of_goods", "gross_margin"]
 _STOCK_COMPONENTS = ["inventory_units", "inventory_value"]
 _KEY_OF_KIND = {
     "family": "family",
@@ -146,7 +146,7 @@ def plan_ledger(
     price = products.set_index("product_id")["price"].astype(float)
     cells = plan_segments[["product_id", "family", "segment", "period", "demand", "shipped"]]
     cells = cells.assign(on_time=planned_on_time(plan_segments))
-    cells = _order_cells(cells, price, standard).assign(
+    cells = order_cells(cells, price, standard).assign(
         backlog_units=plan_segments["backlog"].astype(float)
     )
     stock = plan_products[["product_id", "family", "period"]].assign(
@@ -162,14 +162,14 @@ def plan_ledger(
     )
     parts = [
         _money_rows(money),
-        _rollup(cells, _ORDER_COMPONENTS + ["backlog_units"], ("all", "family", "segment")),
-        _rollup(cells, [*_SALES_COMPONENTS, *_ORDER_COMPONENTS, "backlog_units"], ("product",)),
-        _rollup(stock, ["inventory_units"], ("all", "family", "product")),
-        _rollup(stock, ["inventory_value"], ("product",)),
-        _resource_rows(hours, resources),
+        rollup(cells, ORDER_COMPONENTS + ["backlog_units"], ("all", "family", "segment")),
+        rollup(cells, [*SALES_COMPONENTS, *ORDER_COMPONENTS, "backlog_units"], ("product",)),
+        rollup(stock, ["inventory_units"], ("all", "family", "product")),
+        rollup(stock, ["inventory_value"], ("product",)),
+        resource_rows(hours, resources),
         spend.assign(scope_kind="all", scope="all", component="spend")[list(LEDGER_COLUMNS)],
     ]
-    return _concat(parts)
+    return stack_ledgers(parts)
 
 
 def actual_ledger(
@@ -208,9 +208,9 @@ def actual_ledger(
     sales = sales.rename(columns={"ordered": "demand"})
     sales["on_time"] = np.minimum(sales["shipped"], sales["demand"])
     price = products.set_index("product_id")["price"].astype(float)
-    cells = _order_cells(sales, price, standard)
+    cells = order_cells(sales, price, standard)
     kinds = ("all", "family", "segment", "product")
-    parts = [_rollup(cells, [*_SALES_COMPONENTS, *_ORDER_COMPONENTS], kinds)]
+    parts = [rollup(cells, [*SALES_COMPONENTS, *ORDER_COMPONENTS], kinds)]
     if inventory is not None:
         check_columns({"inventory": (inventory, ("product_id", "period", "on_hand"))})
         family = products.set_index("product_id")["family"]
@@ -219,11 +219,11 @@ def actual_ledger(
             inventory_units=inventory["on_hand"].astype(float),
         )
         stock["inventory_value"] = stock["inventory_units"] * _per_unit(stock, standard)
-        parts.append(_rollup(stock, _STOCK_COMPONENTS, ("all", "family", "product")))
+        parts.append(rollup(stock, _STOCK_COMPONENTS, ("all", "family", "product")))
     if production is not None:
         check_columns({"production": (production, ("product_id", "period", "quantity"))})
         parts.append(_actual_hours(production, routings, resources))
-    return _concat(parts)
+    return stack_ledgers(parts)
 
 
 def _actual_hours(
@@ -242,15 +242,19 @@ def _actual_hours(
         grid = resources[["resource_id", "capacity"]].merge(months, how="cross")
         hours = grid.merge(hours, on=["resource_id", "period"], how="left")
         hours["load"] = hours["load"].fillna(0.0)
-    return _resource_rows(hours, resources)
+    return resource_rows(hours, resources)
 
 
 def _per_unit(frame: pd.DataFrame, standard: pd.Series) -> pd.Series:
     return frame["product_id"].map(standard).astype(float)
 
 
-def _order_cells(cells: pd.DataFrame, price: pd.Series, standard: pd.Series) -> pd.DataFrame:
-    """Add the order components to cells with demand, shipped and on_time."""
+def order_cells(cells: pd.DataFrame, price: pd.Series, standard: pd.Series) -> pd.DataFrame:
+    """Add the order and sales components to cells with demand, shipped and on_time.
+
+    ``cells``: product_id, period, demand, shipped, on_time (units); ``price`` and
+    ``standard`` (standard cost) per unit by product_id.
+    """
     unit_price = cells["product_id"].map(price).astype(float)
     unit_cost = _per_unit(cells, standard)
     demand = cells["demand"].astype(float)
@@ -272,7 +276,7 @@ def _order_cells(cells: pd.DataFrame, price: pd.Series, standard: pd.Series) -> 
     )
 
 
-def _rollup(cells: pd.DataFrame, components: list[str], kinds: tuple[str, ...]) -> pd.DataFrame:
+def rollup(cells: pd.DataFrame, components: list[str], kinds: tuple[str, ...]) -> pd.DataFrame:
     """Sum ``components`` by period for each scope kind and stack them into ledger rows.
 
     Rows without a key (no family, no segment, or segment 'all') only count in 'all'.
@@ -292,12 +296,12 @@ def _rollup(cells: pd.DataFrame, components: list[str], kinds: tuple[str, ...]) 
             sums = sums.rename(columns={key: "scope"})
         long = sums.melt(["period", "scope"], components, var_name="component", value_name="amount")
         parts.append(long.assign(scope_kind=kind))
-    return _concat(parts)
+    return stack_ledgers(parts)
 
 
 def _money_rows(money: pd.DataFrame) -> pd.DataFrame:
     """Revenue, cost of goods, margin and stock value of the all, family and segment scopes."""
-    wanted = money[money["measure"].isin([*_SALES_COMPONENTS, "inventory_value"])]
+    wanted = money[money["measure"].isin([*SALES_COMPONENTS, "inventory_value"])]
     wanted = wanted.rename(columns={"measure": "component"})
     parts = []
     for kind in ("all", "family", "segment"):
@@ -309,17 +313,17 @@ def _money_rows(money: pd.DataFrame) -> pd.DataFrame:
             rows = rows.assign(scope=rows[kind])
         sums = rows.groupby(["period", "scope", "component"], as_index=False)["amount"]
         parts.append(sums.sum(min_count=1).assign(scope_kind=kind))
-    return _concat(parts)
+    return stack_ledgers(parts)
 
 
-def _resource_rows(hours: pd.DataFrame, resources: pd.DataFrame | None) -> pd.DataFrame:
+def resource_rows(hours: pd.DataFrame, resources: pd.DataFrame | None) -> pd.DataFrame:
     """Ledger rows of resource hours (all and per resource), with capacity_cost if priced."""
     components = [c for c in ("load", "capacity", "overtime_hours") if c in hours]
     if resources is not None and "capacity" in hours and "regular_cost" in resources:
         rate = resources.set_index("resource_id")["regular_cost"].astype(float)
         hours = hours.assign(capacity_cost=hours["capacity"] * hours["resource_id"].map(rate))
         components.append("capacity_cost")
-    return _rollup(hours, components, ("all", "resource"))
+    return rollup(hours, components, ("all", "resource"))
 
 
 def _empty() -> pd.DataFrame:
@@ -328,7 +332,8 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+def stack_ledgers(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Ledger parts stacked into one ledger (empty parts skipped)."""
     parts = [part[list(LEDGER_COLUMNS)] for part in parts if not part.empty]
     if not parts:
         return _empty()

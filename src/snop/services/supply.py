@@ -209,13 +209,8 @@ def _safety_stocks(
         notes.append("The forecast has no backtest errors: safety stocks are 0.")
         return pd.DataFrame(), empty
     lead = sheets["products"].set_index("product_id")["lead_time"].fillna(0).astype(int)
-    # RMSE rather than the spread around the bias: a biased forecast needs more protection,
-    # and one backtest window still gives an RMSE.
-    errors = errors.assign(error_std=errors["rmse"].fillna(errors["error_std"]))
-    sigma = policy.protection_sigma(errors, lead)
     targets = segments.set_index("segment")["service_target"].astype(float)
-    planned = demand[demand["segment"].isin(targets.index)]
-    by_segment, by_product = policy.safety_stocks(planned, sigma, targets, measure)
+    by_segment, by_product = policy.backtest_safety_stocks(errors, demand, lead, targets, measure)
     missing = by_segment.loc[by_segment["sigma"].isna(), "product_id"].nunique()
     if missing:
         products = "1 product has" if missing == 1 else f"{missing} products have"

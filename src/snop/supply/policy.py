@@ -418,6 +418,48 @@ def safety_stocks(
     return by_segment.reset_index(drop=True), by_product.reset_index(drop=True)
 
 
+def backtest_safety_stocks(
+    errors: pd.DataFrame,
+    demand: pd.DataFrame,
+    lead_time: pd.Series,
+    targets: pd.Series,
+    measure: Measure,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Safety stocks of a demand plan from its forecast's backtest errors.
+
+    The error to protect against is the backtest's RMSE per months ahead rather than the
+    spread around its bias: a biased forecast needs more protection, and one backtest
+    window still gives an RMSE (``error_std`` is used where there is no RMSE). Demand of
+    segments without a target gets no safety stock.
+
+    Parameters
+    ----------
+    errors
+        Backtest error per product x segment x months ahead: ``product_id``, ``segment``,
+        ``step``, ``rmse`` and/or ``error_std`` (units per month).
+    demand
+        The plan's demand: ``product_id``, ``segment``, ``period``, ``quantity`` (units).
+    lead_time
+        Whole months by ``product_id``.
+    targets
+        Service target per segment (fractions), indexed by ``segment``.
+    measure
+        'fill_rate' or 'cycle_service'.
+
+    Returns
+    -------
+    tuple[pd.DataFrame, pd.DataFrame]
+        ``by_segment`` and ``by_product`` as :func:`safety_stocks` returns them; a product
+        x segment without a measured error has NaN ``sigma`` and a safety stock of 0.
+    """
+    if "rmse" in errors:
+        fallback = errors["error_std"] if "error_std" in errors else np.nan
+        errors = errors.assign(error_std=errors["rmse"].fillna(fallback))
+    sigma = protection_sigma(errors, lead_time)
+    planned = demand[demand["segment"].isin(targets.index)]
+    return safety_stocks(planned, sigma, targets, measure)
+
+
 def days_of_supply(inventory: pd.DataFrame, demand: pd.DataFrame) -> pd.Series:
     """Forward coverage: how many calendar days each month-end stock lasts.
 

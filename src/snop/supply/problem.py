@@ -8,6 +8,7 @@ contract cannot (a routing to an unknown resource, demand outside the horizon, .
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -120,21 +121,31 @@ class SupplyProblem:
 
     def capacity_table(self) -> pd.DataFrame:
         """Regular and overtime hours per resource and period, overrides applied."""
-        grid = pd.MultiIndex.from_product(
-            [self.resources["resource_id"], self.periods], names=["resource_id", "period"]
-        ).to_frame(index=False)
-        base = _with_defaults(self.resources, _RESOURCE_DEFAULTS)
-        base = base[["resource_id", "capacity", "overtime_capacity"]]
-        table = grid.merge(base, on="resource_id", how="left")
-        if not self.capacity.empty:
-            over = self.capacity.rename(
-                columns={"capacity": "cap_over", "overtime_capacity": "ot_over"}
-            )
-            table = table.merge(over, on=["resource_id", "period"], how="left")
-            table["capacity"] = table["cap_over"].fillna(table["capacity"])
-            table["overtime_capacity"] = table["ot_over"].fillna(table["overtime_capacity"])
-            table = table.drop(columns=["cap_over", "ot_over"])
-        return table
+        return capacity_grid(self.resources, self.capacity, self.periods)
+
+
+def capacity_grid(
+    resources: pd.DataFrame, capacity: pd.DataFrame, periods: Sequence[str]
+) -> pd.DataFrame:
+    """Regular and overtime hours per resource and period, the month overrides applied.
+
+    ``resources``: resource_id, capacity, overtime_capacity (missing = 0);
+    ``capacity``: resource_id, period, capacity, overtime_capacity (NaN = the usual
+    figure; may be empty). Returns resource_id, period, capacity, overtime_capacity.
+    """
+    grid = pd.MultiIndex.from_product(
+        [resources["resource_id"], list(periods)], names=["resource_id", "period"]
+    ).to_frame(index=False)
+    base = _with_defaults(resources, _RESOURCE_DEFAULTS)
+    base = base[["resource_id", "capacity", "overtime_capacity"]]
+    table = grid.merge(base, on="resource_id", how="left")
+    if not capacity.empty:
+        over = capacity.rename(columns={"capacity": "cap_over", "overtime_capacity": "ot_over"})
+        table = table.merge(over, on=["resource_id", "period"], how="left")
+        table["capacity"] = table["cap_over"].fillna(table["capacity"])
+        table["overtime_capacity"] = table["ot_over"].fillna(table["overtime_capacity"])
+        table = table.drop(columns=["cap_over", "ot_over"])
+    return table
 
 
 _PRODUCT_DEFAULTS: dict[str, float] = {
