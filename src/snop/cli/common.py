@@ -91,12 +91,14 @@ def print_frame(
     title: str,
     percent: list[str] | None = None,
     integers: bool = False,
+    right: list[str] | None = None,
 ) -> None:
-    """Print a frame as a table: numbers right-aligned with thousands separators."""
+    """Print a frame as a table: numbers (and the ``right`` columns) right-aligned."""
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column]) and frame[column].dtype != bool
-        table.add_column(str(column), justify="right" if numeric else "left")
+        aligned = numeric or column in (right or [])
+        table.add_column(str(column), justify="right" if aligned else "left")
     for row in frame.itertuples(index=False):
         table.add_row(
             *[_cell(v, c, percent or [], integers) for v, c in zip(row, frame.columns, strict=True)]

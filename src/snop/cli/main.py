@@ -18,6 +18,7 @@ from snop.cli import demand as demand_cli
 from snop.cli import reconcile as reconcile_cli
 from snop.cli import report as report_cli
 from snop.cli import scenario as scenario_cli
+from snop.cli import simulate as simulate_cli
 from snop.cli import supply as supply_cli
 from snop.cli import users as users_cli
 from snop.cli.common import STATE, DbOption, JsonOption, actor, open_db, print_frame
@@ -270,6 +271,7 @@ app.add_typer(collab_cli.assumption_app, name="assumption")
 app.add_typer(collab_cli.decision_app, name="decision")
 app.command("inbox")(collab_cli.inbox)
 app.command("report")(report_cli.report)
+app.command("simulate")(simulate_cli.simulate)
 
 
 def run() -> None:

@@ -27,6 +27,7 @@ from snop.store.tables.master import (
     Segment,
     StrategyTarget,
 )
+from snop.store.tables.simulation import SimulationRun
 from snop.store.tables.supply import (
     PlanCost,
     PlanLate,
@@ -87,5 +88,6 @@ __all__ = [
     "ScheduledReceipt",
     "Segment",
     "Setting",
+    "SimulationRun",
     "StrategyTarget",
 ]
