@@ -27,7 +27,7 @@ from snop.services.auth import Actor, require
 from snop.services.database import Database
 from snop.services.supply import FROZEN_SETTING
 from snop.simulate.engine import Progress, SimulationSettings, simulate
-from snop.simulate.policies import BUILT_IN, MinMaxPolicy, Policy, SnopPolicy
+from snop.simulate.policies import BUILT_IN, Policy, SnopPolicy
 from snop.simulate.report import SimulationReport, score
 from snop.simulate.world import Company, company
 from snop.store import frames as store_frames
@@ -99,6 +99,9 @@ def run_simulation(
     not YYYY-MM, too little history, ...) before anything runs.
     """
     options = options or SimulationOptions()
+    issues = _option_issues(options)
+    if issues:
+        raise InvalidInput(issues)
     with db.sessions.begin() as s:
         name = require(s, actor, Action.SCENARIO, stage_rule=False)
         sheets = {sheet: store_frames.read_sheet(s, sheet) for sheet in _SHEETS}
@@ -171,7 +174,8 @@ def _company(sheets: dict[str, pd.DataFrame]) -> tuple[Company, list[str]]:
     return world, notes
 
 
-def _settings(world: Company, options: SimulationOptions, fence: int) -> SimulationSettings:
+def _option_issues(options: SimulationOptions) -> list[Issue]:
+    """Every wrong option at once, before anything is read or run."""
     issues = []
     if options.first_month is not None and not PERIOD_PATTERN.match(options.first_month):
         issues.append(
@@ -186,8 +190,26 @@ def _settings(world: Company, options: SimulationOptions, fence: int) -> Simulat
         issues.append(
             Issue("out_of_range", "the planning horizon is 1 month or more", column="horizon")
         )
-    if issues:
-        raise InvalidInput(issues)
+    issues += [
+        Issue(
+            "unknown_policy",
+            f"there is no built-in policy {name!r} (built in: {', '.join(BUILT_IN)}); add your "
+            "own as module:function",
+            column="policy",
+            value=name,
+        )
+        for name in options.policies
+        if name not in BUILT_IN
+    ]
+    issues += [
+        Issue("duplicate_key", f"two policies are named {name!r}", column="policy", value=name)
+        for name in options.custom
+        if name in options.policies
+    ]
+    return issues
+
+
+def _settings(world: Company, options: SimulationOptions, fence: int) -> SimulationSettings:
     first = options.first_month or shift_period(world.months[-1], -(options.months - 1))
     return SimulationSettings(
         first_month=first,
@@ -199,30 +221,10 @@ def _settings(world: Company, options: SimulationOptions, fence: int) -> Simulat
 
 
 def _policies(options: SimulationOptions) -> dict[str, Policy]:
-    unknown = [p for p in options.policies if p not in BUILT_IN]
-    clash = [p for p in options.custom if p in options.policies]
-    issues = [
-        Issue(
-            "unknown_policy",
-            f"there is no built-in policy {name!r} (built in: {', '.join(BUILT_IN)}); add your "
-            "own as module:function",
-            column="policy",
-            value=name,
-        )
-        for name in unknown
-    ]
-    issues += [
-        Issue("duplicate_key", f"two policies are named {name!r}", column="policy", value=name)
-        for name in clash
-    ]
-    if issues:
-        raise InvalidInput(issues)
     policies: dict[str, Policy] = {}
     for name in options.policies:
         if name == "snop":
             policies[name] = SnopPolicy(horizon=options.horizon, forecast=options.forecast)
-        elif name == "minmax":
-            policies[name] = MinMaxPolicy()
         else:
             policies[name] = BUILT_IN[name]()
     return policies | dict(options.custom)
