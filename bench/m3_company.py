@@ -65,6 +65,7 @@ HOURS_PER_UNIT = 0.1
 REGULAR_COST = 40.0  # per hour
 OVERTIME_COST = 60.0  # per hour
 SIZING_MONTHS = 24  # known months (before the held-out window) that size capacity and season
+YEAR = 12  # capacity: the last YEAR known months, grown by their change on the YEAR before
 SUMMER_MONTHS = range(5, 11)  # a peak in May..October puts the product on the summer line
 SITES: dict[str, str] = {"Industry": "Plant East", "Micro": "Plant West"}
 LINE_PREFIX: dict[str, str] = {"Industry": "IND", "Micro": "MIC"}
@@ -73,7 +74,7 @@ INVENTORY_MONTHS = 3  # opening stock = mean of the last this many months
 DEFAULT_END = "2026-11"
 DEFAULT_HELD_OUT = 15  # 12 scored + 3 warm-up months of the simulation
 DEFAULT_SEED = 7
-DEFAULT_CAPACITY_FACTOR = 1.0
+DEFAULT_CAPACITY_FACTOR = 0.89  # with overtime 0.15: regular + overtime = 1.0235 x projection
 DEFAULT_OVERTIME_SHARE = 0.15
 
 
@@ -213,16 +214,33 @@ def line_load(demand: pd.DataFrame, lines: pd.Series) -> pd.DataFrame:
     )
 
 
+def projected_load(hours: pd.Series, sizing: list[str], growth: bool) -> tuple[float, float]:
+    """(projection, growth) of a line's monthly load from the known history alone.
+
+    projection = mean load of the last YEAR known months x growth, where growth = that mean
+    over the mean of the YEAR months before it (1.0 when ``growth`` is off): the last year's
+    level carried one more year at its own year-on-year change.
+    """
+    last = float(hours[sizing[-YEAR:]].mean())
+    change = last / float(hours[sizing[-2 * YEAR : -YEAR]].mean()) if growth else 1.0
+    return last * change, change
+
+
 def resources_frame(
-    load: pd.DataFrame, sizing: list[str], capacity_factor: float, overtime_share: float
+    load: pd.DataFrame,
+    sizing: list[str],
+    capacity_factor: float,
+    overtime_share: float,
+    growth: bool = True,
 ) -> pd.DataFrame:
-    """One row per line used: regular hours = ceil(factor x mean sizing load), overtime a share."""
+    """One row per line used: regular hours = ceil(factor x projected load), overtime a share."""
     rows = []
     for resource_id, hours in load.iterrows():
         rid = str(resource_id)
         family = next(f for f, prefix in LINE_PREFIX.items() if rid.startswith(prefix))
         season = "summer" if rid.endswith("-S") else "winter"
-        regular = math.ceil(round(capacity_factor * float(hours[sizing].mean()), 9))
+        projection, _ = projected_load(hours, sizing, growth)
+        regular = math.ceil(round(capacity_factor * projection, 9))
         rows.append(
             {
                 "resource_id": rid,
@@ -302,14 +320,16 @@ def build(args: argparse.Namespace) -> dict[str, pd.DataFrame]:
         "products": products,
         "segments": pd.DataFrame(SEGMENTS, columns=["segment", "service_target", "priority"]),
         "customers": customers_frame(series),
-        "resources": resources_frame(load, win.sizing, args.capacity_factor, args.overtime_share),
+        "resources": resources_frame(
+            load, win.sizing, args.capacity_factor, args.overtime_share, args.growth
+        ),
         "routings": routings,
         "demand_history": demand[demand["ordered"] > 0].reset_index(drop=True),
         "inventory": inventory_frame(series),
     }
 
 
-def summary(sheets: dict[str, pd.DataFrame], win: Windows) -> str:
+def summary(sheets: dict[str, pd.DataFrame], win: Windows, growth: bool = True) -> str:
     """Products per family and segment, history months, and per line the load against capacity."""
     # customers are written in product order, one each
     products = sheets["products"].assign(segment=sheets["customers"]["segment"].to_numpy())
@@ -332,20 +352,28 @@ def summary(sheets: dict[str, pd.DataFrame], win: Windows) -> str:
     for res in sheets["resources"].itertuples(index=False):
         hours = load.loc[res.resource_id]
         held = hours[win.held_out]
+        top = res.capacity + res.overtime_capacity
+        projection, change = projected_load(hours, win.sizing, growth)
         rows.append(
             {
                 "resource": res.resource_id,
                 "products": int((lines == res.resource_id).sum()),
+                "last-12 mean": round(float(hours[win.sizing[-YEAR:]].mean()), 1),
+                "growth": round(change, 3),
+                "projection": round(projection, 1),
                 "regular": res.capacity,
                 "overtime": res.overtime_capacity,
-                "sizing mean": round(float(hours[win.sizing].mean()), 1),
-                "sizing max": round(float(hours[win.sizing].max()), 1),
                 "held-out max": round(float(held.max()), 1),
                 "> regular": int((held > res.capacity).sum()),
-                "> reg+OT": int((held > res.capacity + res.overtime_capacity).sum()),
+                "> reg+OT": int((held > top).sum()),
+                "load/(reg+OT)": round(float(held.sum()) / (len(held) * top), 3),
             }
         )
-    out.append("per resource (hours a month; the last three columns are held-out months):")
+    out.append(
+        "per resource (hours a month; the last four columns are the held-out window: its max"
+        " load, months above regular and above regular + overtime, and its total load over"
+        " its total regular + overtime hours):"
+    )
     out.append(pd.DataFrame(rows).to_string(index=False))
     return "\n".join(out)
 
@@ -369,7 +397,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--capacity-factor",
         type=float,
         default=DEFAULT_CAPACITY_FACTOR,
-        help="regular hours = ceil(factor x mean load of the sizing window)",
+        help="regular hours = ceil(factor x projected monthly load)",
+    )
+    parser.add_argument(
+        "--growth",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="project the last known year's load by its year-on-year change (--no-growth: x 1)",
     )
     parser.add_argument(
         "--overtime-share",
@@ -390,7 +424,7 @@ def main(argv: list[str] | None = None) -> None:
     sheets = build(args)
     write_csv_folder(args.out, sheets)
     print(f"wrote {args.out} ({len(sheets['products'])} products)")
-    print(summary(sheets, windows(args.end, args.held_out)))
+    print(summary(sheets, windows(args.end, args.held_out), args.growth))
 
 
 if __name__ == "__main__":

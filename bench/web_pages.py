@@ -102,9 +102,11 @@ def scaled_company(products: int, seed: int = 11) -> dict[str, pd.DataFrame]:
     history["ordered"] = np.round(history["ordered"] * noise)
     history["shipped"] = np.minimum(np.round(history["shipped"] * noise), history["ordered"])
     out["demand_history"] = history
-    for name, columns in (("resources", ("capacity", "overtime_capacity")),
-                          ("capacity", ("capacity", "overtime_capacity")),
-                          ("labour", ("workers",))):
+    for name, columns in (
+        ("resources", ("capacity", "overtime_capacity")),
+        ("capacity", ("capacity", "overtime_capacity")),
+        ("labour", ("workers",)),
+    ):
         frame = sheets[name].copy()
         for column in columns:
             frame[column] = frame[column] * copies

@@ -1,0 +1,87 @@
+"""`snop simulate` on the demo company through the real command (on a copy of the demo)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from clitools import snop
+
+MINE = '''
+import pandas as pd
+
+
+def make_the_mean(context):
+    """Start each month the mean of the last three months' orders."""
+    recent = context.history[context.history["period"] >= sorted(context.history["period"].unique())[-3]]
+    mean = recent.groupby("product_id")["ordered"].sum() / 3
+    return pd.DataFrame(
+        [(p, m, q) for m in context.months_to_decide for p, q in mean.items()],
+        columns=["product_id", "period", "quantity"],
+    )
+'''
+
+
+@pytest.fixture(scope="module")
+def demo_copy(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("simulate") / "demo.db"
+    shutil.copy(demo_db, path)
+    return path
+
+
+def test_a_year_replayed_under_the_simple_policies_and_an_analysts_own(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    policy_file = tmp_path / "mine.py"
+    policy_file.write_text(MINE)
+    chart = tmp_path / "proof.html"
+    result = snop(
+        "--db", str(demo_copy), "simulate", "--policy", "naive", "--policy", "minmax",
+        "--add", f"{policy_file}:make_the_mean", "--chart", str(chart), "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    stored = json.loads(result.stdout)
+    assert (stored["first_month"], stored["last_month"]) == ("2025-11", "2026-10")
+    policies = [row["policy"] for row in stored["headline"]]
+    assert policies == ["naive", "minmax", "make_the_mean"]
+    assert stored["settings"]["warm_up"] == 3
+    for row in stored["headline"]:
+        assert 0.0 < row["fill_rate"] < 1.0 and row["inventory_value"] > 0
+        assert row["segments"] == 3
+    segments = {(r["policy"], r["segment"]) for r in stored["service"]}
+    assert len(segments) == 9
+    naive = stored["headline"][0]
+    assert f"naive served {naive['fill_rate']:.1%} of units on time" in stored["sentences"][0]
+    page = chart.read_text()
+    assert "Plotly.newPlot" in page and "Service and stock of each policy" in page
+
+    shown = snop("--db", str(demo_copy), "simulate", "--last")
+    assert shown.returncode == 0, shown.stderr
+    for title in ("Fill rate by segment", "Cost over the scored months", "Capacity use"):
+        assert title in shown.stdout
+    assert f"{naive['fill_rate']:.1%}" in shown.stdout
+
+
+def test_snops_own_cycle_runs_month_by_month(demo_copy: Path) -> None:
+    result = snop(
+        "--db", str(demo_copy), "simulate", "--months", "1", "--warm-up", "0",
+        "--policy", "snop", "--policy", "naive", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    stored = json.loads(result.stdout)
+    snop_row = stored["headline"][0]
+    assert snop_row["policy"] == "snop" and stored["first_month"] == "2026-10"
+    assert snop_row["forecast_wape"] is not None and snop_row["forecast_wape"] < 1.0
+    assert snop_row["capacity_cut"] == pytest.approx(0.0, abs=1.0)  # the plan fits capacity
+
+
+def test_wrong_options_are_named(demo_copy: Path) -> None:
+    result = snop("--db", str(demo_copy), "simulate", "--from", "2019-01", "--policy", "oracle")
+    assert result.returncode == 2
+    assert "oracle" in result.stderr
+    result = snop("--db", str(demo_copy), "simulate", "--from", "2019-01", "--policy", "naive")
+    assert result.returncode == 2
+    assert "needs at least 12 months of history" in result.stderr
