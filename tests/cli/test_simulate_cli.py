@@ -65,6 +65,14 @@ def test_a_year_replayed_under_the_simple_policies_and_an_analysts_own(
         assert title in shown.stdout
     assert f"{naive['fill_rate']:.1%}" in shown.stdout
 
+    pack = tmp_path / "pack.html"
+    written = snop("--db", str(demo_copy), "report", "--out", str(pack))
+    assert written.returncode == 0, written.stderr
+    text = pack.read_text()
+    assert "Proof: the plans against demand they had not seen" in text
+    assert '<svg class="proof"' in text and "make_the_mean" in text
+    assert stored["sentences"][0] in text
+
 
 def test_snops_own_cycle_runs_month_by_month(demo_copy: Path) -> None:
     result = snop(

@@ -8,6 +8,8 @@ colour carries meaning (status, shortfalls, over-full resources).
 from __future__ import annotations
 
 import datetime as dt
+import html
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +99,8 @@ class PackInputs:
     """Scenario views (name, description, changes in words, plan_version)."""
     decisions: list[dict[str, Any]] = field(default_factory=list)
     """Open decisions of the cycle: title, owner, due_date, scenario, notes."""
+    simulation: dict[str, Any] | None = None
+    """The latest closed-loop simulation as stored (headline, service, sentences, ...)."""
 
 
 Cell = dict[str, str]
@@ -120,6 +124,7 @@ def build(inputs: PackInputs) -> dict[str, Any]:
         "scenarios": _scenarios(inputs),
         "exceptions": _exceptions(inputs.exceptions),
         "decisions": _decisions(inputs),
+        "proof": _proof(inputs.simulation),
     }
 
 
@@ -708,3 +713,101 @@ def _decisions(inputs: PackInputs) -> dict[str, Any]:
             }
         )
     return {"recorded": False, "rows": rows}
+
+
+# -- proof: the closed-loop simulation --------------------------------------------------------
+
+_PROOF_ROWS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("fill_rate", "Fill rate (units on time)", fmt.percent),
+    ("otif", "OTIF (order lines)", fmt.percent),
+    ("inventory_value", "Stock, mean value", fmt.money),
+    ("days_of_supply", "Days of supply", fmt.days),
+    ("total_cost", "Total cost", fmt.money),
+    ("forecast_wape", "Forecast error (WAPE, 1 month ahead)", fmt.percent),
+)
+_SVG_WIDTH, _SVG_HEIGHT, _SVG_PAD = 540, 250, 64
+_POLICY_COLOURS = {"snop": "#1f5fa8", "naive": "#b3261e", "minmax": "#e07b00"}
+
+
+def _proof(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The simulation's policies side by side, each segment against its target, a chart."""
+    if not stored:
+        return None
+    head = stored["headline"]
+    policies = [str(row["policy"]) for row in head]
+    rows = [
+        {"label": label, "cells": [write(row.get(key)) for row in head]}
+        for key, label, write in _PROOF_ROWS
+    ]
+    segments: dict[str, dict[str, Any]] = {}
+    for row in stored["service"]:
+        entry = segments.setdefault(
+            str(row["segment"]), {"segment": row["segment"], "target": fmt.percent(row["target"])}
+        )
+        cls = "" if row["met"] else "miss"
+        entry.setdefault("cells", []).append({"text": fmt.percent(row["fill_rate"]), "cls": cls})
+    return {
+        "months": f"{stored['first_month']} to {stored['last_month']}",
+        "run": stored.get("run"),
+        "policies": policies,
+        "rows": rows,
+        "segments": list(segments.values()),
+        "sentences": list(stored.get("sentences", [])),
+        "svg": _position_svg(head, [float(r["target"]) for r in stored["service"]]),
+    }
+
+
+def _position_svg(head: list[dict[str, Any]], targets: list[float]) -> str:
+    """Each policy at (mean stock value, fill rate) as an inline SVG (prints without scripts)."""
+    points = [
+        (str(r["policy"]), fmt.number(r["inventory_value"]), fmt.number(r["fill_rate"]))
+        for r in head
+    ]
+    known = [(n, x, y) for n, x, y in points if x is not None and y is not None]
+    if not known:
+        return ""
+    x_max = max(x for _, x, _ in known) * 1.15 or 1.0
+    floor = min([*(y for _, _, y in known), *targets])
+    y_min, y_max = max(0.0, math.floor((floor - 0.02) * 20) / 20), 1.0
+    width, height, pad = _SVG_WIDTH, _SVG_HEIGHT, _SVG_PAD
+
+    def px(x: float) -> float:
+        return pad + (width - pad - 12) * x / x_max
+
+    def py(y: float) -> float:
+        return height - pad + 10 - (height - pad - 6) * (y - y_min) / (y_max - y_min)
+
+    parts = [
+        f'<svg class="proof" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'role="img" aria-label="fill rate against mean stock value of each policy">',
+        f'<line x1="{pad}" y1="{py(y_min)}" x2="{width - 12}" y2="{py(y_min)}" class="axis"/>',
+        f'<line x1="{pad}" y1="{py(y_min)}" x2="{pad}" y2="{py(y_max)}" class="axis"/>',
+        f'<text x="{width / 2}" y="{height - 6}" class="axis-label">mean stock value</text>',
+        f'<text x="12" y="{py((y_min + y_max) / 2)}" class="axis-label" '
+        f'transform="rotate(-90 12 {py((y_min + y_max) / 2)})">fill rate</text>',
+    ]
+    for tick in (y_min, (y_min + y_max) / 2, y_max):
+        parts.append(
+            f'<text x="{pad - 4}" y="{py(tick) + 4}" class="tick" text-anchor="end">'
+            f"{fmt.percent(tick)}</text>"
+        )
+    parts.append(
+        f'<text x="{px(x_max)}" y="{py(y_min) + 14}" class="tick" text-anchor="end">'
+        f"{fmt.money(x_max)}</text>"
+    )
+    if targets:
+        low = min(targets)
+        parts.append(
+            f'<line x1="{pad}" y1="{py(low)}" x2="{width - 12}" y2="{py(low)}" class="target"/>'
+            f'<text x="{width - 14}" y="{py(low) - 4}" class="tick" text-anchor="end">'
+            f"lowest segment target {fmt.percent(low)}</text>"
+        )
+    for name, x, y in known:
+        colour = _POLICY_COLOURS.get(name, "#1b7f3b")
+        parts.append(
+            f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="7" fill="{colour}"/>'
+            f'<text x="{px(x):.1f}" y="{py(y) - 11:.1f}" class="point" text-anchor="middle">'
+            f"{html.escape(name)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from snop.errors import NotFound, SnopError
 from snop.report.pack import PackInputs, build
 from snop.services import cycle as cycle_service
-from snop.services import memo, reconcile, scenarios
+from snop.services import memo, reconcile, scenarios, simulate
 from snop.services.database import Database
 from snop.services.status import COMPANY_NAME
 from snop.store import forecasts as forecast_store
@@ -83,7 +83,13 @@ def pack_inputs(
     if ran:
         compared = scenarios.compare(db, [scenarios.BASE, *[v["name"] for v in ran]])
         measures = compared["measures"]
-    return dataclasses.replace(inputs, measures=measures, scenarios=ran, decisions=decisions)
+    try:
+        simulation: dict[str, Any] | None = simulate.latest_simulation(db)
+    except NotFound:
+        simulation = None
+    return dataclasses.replace(
+        inputs, measures=measures, scenarios=ran, decisions=decisions, simulation=simulation
+    )
 
 
 def family_inputs(
