@@ -127,14 +127,16 @@ def plan_demand(
     )
     hierarchy, panel = build_hierarchy(cleansed[["family", "product_id", "segment", "ds", "y"]])
     node_pools = _node_pools(hierarchy.nodes, pools)
-    say(f"forecasting {len(hierarchy.nodes)} series")
+    twins = _single_segment_products(hierarchy)
+    say(f"forecasting {len(hierarchy.nodes) - len(twins)} series")
     result = run_forecast(
-        panel,
+        panel[~panel["unique_id"].isin(twins)],
         node_pools,
         settings,
         engine=engine,
         progress=lambda done, total: say(f"forecasting: {done} of {total} series done"),
     )
+    result = _with_twins(result, twins)
     say("reconciling the hierarchy")
     method, scores = choose_method(result.backtest, hierarchy, panel)
     statistical = _statistical(result, hierarchy, method)
@@ -212,6 +214,43 @@ def _node_pools(nodes: pd.DataFrame, pools: dict[str, Pool]) -> dict[str, Pool]:
     for uid, product in zip(products["unique_id"], products["product_id"], strict=True):
         out[uid] = "intermittent" if by_product.get(product, False) else "continuous"
     return out
+
+
+def _single_segment_products(hierarchy: Hierarchy) -> dict[str, str]:
+    """Product nodes sold to one segment only -> their one product x segment node.
+
+    Such a product's series is its bottom series, so it is forecast once and copied.
+    """
+    summing = hierarchy.summing.set_index("unique_id")
+    products = summing.loc[list(hierarchy.tags["product"])]
+    single = products[products.sum(axis=1) == 1]
+    columns = single.columns.to_numpy()
+    return {
+        str(uid): str(columns[int(np.argmax(row))])
+        for uid, row in zip(single.index, single.to_numpy(), strict=True)
+    }
+
+
+def _with_twins(result: ForecastResult, twins: dict[str, str]) -> ForecastResult:
+    """The result with each single-segment product given its bottom node's rows."""
+    if not twins:
+        return result
+    product_of = pd.Series(list(twins), index=list(twins.values()))
+
+    def copied(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame.empty or "unique_id" not in frame:
+            return frame
+        rows = frame[frame["unique_id"].isin(product_of.index)]
+        rows = rows.assign(unique_id=rows["unique_id"].map(product_of))
+        return pd.concat([frame, rows], ignore_index=True)
+
+    return ForecastResult(
+        forecast=copied(result.forecast),
+        choice=copied(result.choice),
+        scores=copied(result.scores),
+        backtest=copied(result.backtest),
+        fallbacks=copied(result.fallbacks),
+    )
 
 
 def _statistical(result: ForecastResult, hierarchy: Hierarchy, method: str) -> pd.DataFrame:
