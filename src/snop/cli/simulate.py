@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
 from snop.cli.render import console, err_console, print_json
+from snop.demand.forecast import FAST_MODELS, ForecastSettings
 from snop.services import simulate as service
 from snop.web.charts.simulate import standalone_html
 
@@ -52,6 +53,12 @@ def simulate(
         list[str] | None,
         typer.Option(help="Your own policy: module:function or file.py:function (repeat)."),
     ] = None,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            "--fast", help="Forecast without AutoARIMA, the slowest model (for many series)."
+        ),
+    ] = False,
     chart: Annotated[
         Path | None,
         typer.Option(help="Also write the service-inventory chart to this .html file."),
@@ -81,6 +88,7 @@ def simulate(
             horizon=horizon,
             policies=tuple(policy) if policy else service.DEFAULT_POLICIES,
             custom=custom,
+            forecast=ForecastSettings(n_jobs=-1, models=FAST_MODELS if fast else None),
         )
         with _progress() as bar:
             tasks: dict[str, Any] = {}

@@ -239,6 +239,11 @@ def _recorded_settings(options: SimulationOptions, settings: SimulationSettings)
         "opening_cover": settings.opening_cover,
         "horizon": options.horizon,
         "policies": [*options.policies, *options.custom],
+        "forecast_models": (
+            {pool: list(names) for pool, names in options.forecast.models.items()}
+            if options.forecast.models
+            else "default"
+        ),
     }
 
 
