@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 
 import m3_company  # noqa: E402
 from provenance import code_version, machine  # noqa: E402
+
 from snop.demand.forecast import FAST_MODELS, ForecastSettings  # noqa: E402
 from snop.demo.company import build_demo_company  # noqa: E402
 from snop.services import simulate  # noqa: E402
