@@ -210,7 +210,10 @@ def _safety_stocks(
         return pd.DataFrame(), empty
     lead = sheets["products"].set_index("product_id")["lead_time"].fillna(0).astype(int)
     targets = segments.set_index("segment")["service_target"].astype(float)
-    by_segment, by_product = policy.backtest_safety_stocks(errors, demand, lead, targets, measure)
+    priorities = segments.set_index("segment")["priority"].astype(float)
+    by_segment, by_product = policy.backtest_safety_stocks(
+        errors, demand, lead, targets, measure, priorities
+    )
     missing = by_segment.loc[by_segment["sigma"].isna(), "product_id"].nunique()
     if missing:
         products = "1 product has" if missing == 1 else f"{missing} products have"

@@ -279,8 +279,12 @@ class SnopPolicy:
         consensus, errors = self._demand(context)
         periods = horizon(context.month, self.horizon)
         lead = world.lead_time.astype(int)
-        targets = world.segments.set_index("segment")["service_target"].astype(float)
-        _, safety = backtest_safety_stocks(errors, consensus, lead, targets, self.measure)
+        segments = world.segments.set_index("segment")
+        targets = segments["service_target"].astype(float)
+        priorities = segments["priority"].astype(float)
+        _, safety = backtest_safety_stocks(
+            errors, consensus, lead, targets, self.measure, priorities
+        )
         problem = SupplyProblem(
             periods=periods,
             products=world.products.assign(end_inventory=0.0, end_backlog=np.nan),

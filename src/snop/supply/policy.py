@@ -321,7 +321,11 @@ def protection_sigma(errors: pd.DataFrame, lead_time: pd.Series) -> pd.DataFrame
 
 
 def safety_stocks(
-    demand: pd.DataFrame, sigma: pd.DataFrame, targets: pd.Series, measure: Measure
+    demand: pd.DataFrame,
+    sigma: pd.DataFrame,
+    targets: pd.Series,
+    measure: Measure,
+    priorities: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Safety stock per product x segment x month, and per product pooled over segments.
 
@@ -333,6 +337,16 @@ def safety_stocks(
     One stock serves every segment of a product, and the segments' errors are assumed
     independent, so their safety stocks pool as ``sqrt(sum of ss_s^2)``: less than their
     sum, because a segment's surprise is partly offset by another's.
+
+    With ``priorities`` the pooled stock is the one that meets every segment's target
+    when short stock goes to the highest priority first (as snop plans and ships): the
+    lower-priority segments then take every shortage before a higher one sees any. With
+    ``sigma_T`` the pooled sigma of the product's segments, segment ``j`` (with the
+    segments of its priority, sharing pro rata) is short only when the product's demand
+    overshoots its stock by more than the month's demand ``B_j`` of the lower
+    priorities, so it needs ``k_j * sigma_T - B_j``, ``k_j`` from its target with the
+    cycle demand of its priority; the product's stock is the largest of these (at least
+    0). For one segment that is its own ``k * sigma``.
 
     Product x segments without a sigma (no backtest, or all steps NaN) get a safety
     stock of 0 and NaN ``sigma`` and ``k``; the caller reports them.
@@ -351,6 +365,9 @@ def safety_stocks(
         ``segment``.
     measure
         'fill_rate' or 'cycle_service': what the targets mean.
+    priorities
+        Priority per segment (1 = served first), indexed by ``segment``; None pools as
+        if every segment shared every shortage.
 
     Returns
     -------
@@ -408,14 +425,52 @@ def safety_stocks(
     table["safety_stock"] = stock
     by_segment = _sorted(table, [*keys, "period"])[list(BY_SEGMENT_COLUMNS)]
 
-    pooled = (
-        table.assign(squared=stock**2)
-        .groupby(["product_id", "period"], as_index=False, sort=False)
-        .agg(squared=("squared", "sum"))
-    )
-    pooled["safety_stock"] = np.sqrt(pooled["squared"])
+    if priorities is None:
+        pooled = (
+            table.assign(squared=stock**2)
+            .groupby(["product_id", "period"], as_index=False, sort=False)
+            .agg(squared=("squared", "sum"))
+        )
+        pooled["safety_stock"] = np.sqrt(pooled["squared"])
+    else:
+        pooled = _priority_pooled(table, priorities, measure)
     by_product = _sorted(pooled, ["product_id", "period"])[list(BY_PRODUCT_COLUMNS)]
     return by_segment.reset_index(drop=True), by_product.reset_index(drop=True)
+
+
+def _priority_pooled(table: pd.DataFrame, priorities: pd.Series, measure: Measure) -> pd.DataFrame:
+    """Product stock meeting each segment's target when shortages go to low priorities first.
+
+    ``table``: product_id, segment, period, quantity, sigma, target (one row per segment).
+    """
+    keys = ["product_id", "period"]
+    rows = table.assign(
+        priority=table["segment"].map(pd.to_numeric(priorities)).astype(float),
+        variance=table["sigma"] ** 2,
+    )
+    rows["priority"] = rows["priority"].fillna(rows["priority"].max() + 1).fillna(1.0)
+    pooled_sigma = np.sqrt(rows.groupby(keys)["variance"].sum(min_count=1))
+    rows = rows.join(pooled_sigma.rename("sigma_total"), on=keys)
+    # Demand of the segment's own priority (they share pro rata) and of the lower ones.
+    level = rows.groupby([*keys, "priority"])["quantity"].sum().rename("level_demand")
+    lower = level.groupby(level=keys).transform(lambda q: q[::-1].cumsum()[::-1]) - level
+    rows = rows.join(level, on=[*keys, "priority"]).join(
+        lower.rename("buffer"), on=[*keys, "priority"]
+    )
+    spread = rows["sigma_total"].to_numpy(np.float64)
+    known = ~np.isnan(spread) & ~np.isnan(rows["sigma"].to_numpy(np.float64))
+    level_target = rows["target"].to_numpy(np.float64)
+    if measure == "cycle_service":
+        k = safety_factor_cycle_service(level_target)
+    else:
+        k = safety_factor_fill_rate(
+            level_target, np.where(known, spread, 0.0), rows["level_demand"].to_numpy(np.float64)
+        )
+    need = np.where(known, k * np.where(known, spread, 0.0) - rows["buffer"].to_numpy(), 0.0)
+    rows["need"] = need
+    pooled = rows.groupby(keys, as_index=False, sort=False).agg(need=("need", "max"))
+    pooled["safety_stock"] = pooled["need"].clip(lower=0.0)
+    return pooled
 
 
 def backtest_safety_stocks(
@@ -424,6 +479,7 @@ def backtest_safety_stocks(
     lead_time: pd.Series,
     targets: pd.Series,
     measure: Measure,
+    priorities: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Safety stocks of a demand plan from its forecast's backtest errors.
 
@@ -445,6 +501,9 @@ def backtest_safety_stocks(
         Service target per segment (fractions), indexed by ``segment``.
     measure
         'fill_rate' or 'cycle_service'.
+    priorities
+        Priority per segment (1 = served first): the product's stock is pooled so that
+        every segment meets its target when short stock goes to the highest first.
 
     Returns
     -------
@@ -457,7 +516,7 @@ def backtest_safety_stocks(
         errors = errors.assign(error_std=errors["rmse"].fillna(fallback))
     sigma = protection_sigma(errors, lead_time)
     planned = demand[demand["segment"].isin(targets.index)]
-    return safety_stocks(planned, sigma, targets, measure)
+    return safety_stocks(planned, sigma, targets, measure, priorities)
 
 
 def days_of_supply(inventory: pd.DataFrame, demand: pd.DataFrame) -> pd.Series:

@@ -420,3 +420,47 @@ def test_inventory_targets_reject_repeated_and_negative_safety_stock() -> None:
     with pytest.raises(InvalidInput) as error:
         inventory_targets(safety.assign(safety_stock=1.0), MONTHLY)
     assert _codes(error) == {"duplicate_key"}
+
+
+PRIORITY_DEMAND = pd.DataFrame(
+    [("P", "key", "2025-01", 100.0), ("P", "web", "2025-01", 20.0)],
+    columns=["product_id", "segment", "period", "quantity"],
+)
+PRIORITY_SIGMA = pd.DataFrame(
+    {"product_id": ["P", "P"], "segment": ["key", "web"], "sigma": [30.0, 10.0]}
+)
+PRIORITIES = pd.Series({"key": 1, "web": 2})
+
+
+def test_with_priorities_the_lowest_segment_takes_every_shortage_first() -> None:
+    # sigma_T = sqrt(30^2 + 10^2). key (first served) is short only when the overshoot
+    # exceeds web's 20 units: z(0.95) sigma_T - 20; web needs z(0.80) sigma_T.
+    targets = pd.Series({"key": 0.95, "web": 0.80})
+    _, pooled = safety_stocks(PRIORITY_DEMAND, PRIORITY_SIGMA, targets, "cycle_service", PRIORITIES)
+    total = math.sqrt(30.0**2 + 10.0**2)
+    key_needs = 1.6448536 * total - 20.0
+    web_needs = 0.8416212 * total
+    assert pooled["safety_stock"].iloc[0] == pytest.approx(max(key_needs, web_needs), rel=1e-6)
+
+
+def test_with_priorities_a_small_last_segment_gets_its_fill_rate() -> None:
+    targets = pd.Series({"key": 0.98, "web": 0.90})
+    _, pooled = safety_stocks(PRIORITY_DEMAND, PRIORITY_SIGMA, targets, "fill_rate", PRIORITIES)
+    stock = float(pooled["safety_stock"].iloc[0])
+    total = math.sqrt(30.0**2 + 10.0**2)
+    # Every shortage falls on web first: its fill rate is 1 - sigma_T G(ss / sigma_T) / 20.
+    assert float(fill_rate_of(stock, total, 20.0)) == pytest.approx(0.90)
+    # key sees a shortage only beyond web's 20 units, and then gets at least its 98%.
+    assert float(fill_rate_of(stock + 20.0, total, 100.0)) >= 0.98 - 1e-9
+    # Pooling as if shortages were shared would leave web short of its target.
+    _, shared = safety_stocks(PRIORITY_DEMAND, PRIORITY_SIGMA, targets, "fill_rate")
+    assert float(fill_rate_of(float(shared["safety_stock"].iloc[0]), total, 20.0)) < 0.90
+
+
+def test_with_priorities_one_segment_is_its_own_safety_stock() -> None:
+    one = PRIORITY_DEMAND.iloc[[0]]
+    targets = pd.Series({"key": 0.95})
+    by_segment, pooled = safety_stocks(
+        one, PRIORITY_SIGMA.iloc[[0]], targets, "fill_rate", PRIORITIES
+    )
+    assert pooled["safety_stock"].iloc[0] == pytest.approx(by_segment["safety_stock"].iloc[0])
