@@ -47,6 +47,7 @@ from snop.services import (
     imports,
     reconcile,
     scenarios,
+    simulate,
     status,
     supply,
     users,
@@ -395,6 +396,17 @@ def _reconcile_routes(app: FastAPI, db: Database) -> None:
     def kpis(who: Who, version: Version = None) -> Json:
         """KPIs of the last 12 months and of the plan."""
         return {"rows": _plain(reconcile.evaluate(db, version_id=version).kpis)}
+
+    @app.get("/api/simulations", tags=["pre-S&OP"])
+    def simulations(who: Who) -> Json:
+        """Every stored closed-loop simulation (`snop simulate`), newest first."""
+        return {"rows": _plain(simulate.list_simulations(db))}
+
+    @app.get("/api/simulations/latest", tags=["pre-S&OP"])
+    def latest_simulation(who: Who) -> Json:
+        """The latest closed-loop simulation: every policy's service, stock, cost and capacity."""
+        stored: Json = simulate.latest_simulation(db)
+        return stored
 
     @app.get("/api/exceptions", tags=["pre-S&OP"])
     def exceptions(who: Who, version: Version = None) -> Json:

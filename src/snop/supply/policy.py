@@ -453,10 +453,10 @@ def _priority_pooled(table: pd.DataFrame, priorities: pd.Series, measure: Measur
     rows = rows.join(pooled_sigma.rename("sigma_total"), on=keys)
     # Demand of the segment's own priority (they share pro rata) and of the lower ones.
     level = rows.groupby([*keys, "priority"])["quantity"].sum().rename("level_demand")
-    lower = level.groupby(level=keys).transform(lambda q: q[::-1].cumsum()[::-1]) - level
-    rows = rows.join(level, on=[*keys, "priority"]).join(
-        lower.rename("buffer"), on=[*keys, "priority"]
-    )
+    levels = level.reset_index().sort_values([*keys, "priority"], ascending=[True, True, False])
+    below = levels.groupby(keys)["level_demand"].cumsum() - levels["level_demand"]
+    levels = levels.assign(buffer=below).set_index([*keys, "priority"])
+    rows = rows.join(levels[["level_demand", "buffer"]], on=[*keys, "priority"])
     spread = rows["sigma_total"].to_numpy(np.float64)
     known = ~np.isnan(spread) & ~np.isnan(rows["sigma"].to_numpy(np.float64))
     level_target = rows["target"].to_numpy(np.float64)

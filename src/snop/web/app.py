@@ -27,6 +27,7 @@ from snop.web.routes import (
     family,
     home,
     money,
+    proof,
     scenarios,
     supply,
 )
@@ -40,6 +41,7 @@ ROUTERS = (
     family,
     money,
     scenarios,
+    proof,
     cycle,
     audit,
     data,

@@ -48,6 +48,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/family", "Family sheets", "family"),
     NavItem("/money", "Money & strategy", "money"),
     NavItem("/scenarios", "Scenarios", "scenarios"),
+    NavItem("/proof", "Proof", "proof"),
     NavItem("/cycle", "Cycle", "cycle"),
     NavItem("/audit", "Audit", "audit"),
     NavItem("/data", "Data", "data"),

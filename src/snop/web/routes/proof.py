@@ -1,0 +1,105 @@
+"""The proof page: the latest closed-loop simulation, every policy on the same months."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from snop.errors import NotFound
+from snop.services import simulate
+from snop.simulate.report import COST_COMPONENTS
+from snop.web import deps
+from snop.web.charts.simulate import monthly_figure, position_figure
+
+router = APIRouter(include_in_schema=False)
+
+_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("fill_rate", "Fill rate (units on time)", "percent"),
+    ("otif", "OTIF (order lines)", "percent"),
+    ("inventory_units", "Stock, mean units", "units"),
+    ("inventory_value", "Stock, mean value", "money"),
+    ("days_of_supply", "Days of supply", "days"),
+    ("backlog_units", "Backlog, mean units", "units"),
+    ("total_cost", "Total cost", "money"),
+    ("paid", "of which paid", "money"),
+    ("overtime_hours", "Overtime hours", "units"),
+    ("capacity_cut", "Units asked beyond capacity", "units"),
+    ("forecast_wape", "Forecast WAPE, 1 month ahead", "percent"),
+)
+
+
+@router.get("/proof")
+def proof_page(request: Request, who: deps.User, db: deps.Db) -> HTMLResponse:
+    """The latest simulation's policies, segments, costs and charts (or how to run one)."""
+    try:
+        stored = simulate.latest_simulation(db)
+    except NotFound:
+        return deps.page(request, "proof/page.html", who, "proof", view=None)
+    return deps.page(request, "proof/page.html", who, "proof", view=proof_view(stored))
+
+
+def proof_view(stored: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows, every number written out."""
+    head = stored["headline"]
+    policies = [str(row["policy"]) for row in head]
+    measures = [
+        {"label": label, "cells": [_text(row.get(key), kind) for row in head]}
+        for key, label, kind in _MEASURES
+    ]
+    measures.append(
+        {
+            "label": "Segments at target (within a point)",
+            "cells": [f"{row['segments_met']} of {row['segments']}" for row in head],
+        }
+    )
+    segments: dict[str, dict[str, Any]] = {}
+    for row in stored["service"]:
+        entry = segments.setdefault(
+            str(row["segment"]),
+            {
+                "segment": row["segment"],
+                "priority": row["priority"],
+                "target": _text(row["target"], "percent"),
+                "cells": [],
+            },
+        )
+        entry["cells"].append(
+            {"text": _text(row["fill_rate"], "percent"), "css": "green" if row["met"] else "red"}
+        )
+    costs: dict[str, list[str]] = {c: [] for c in COST_COMPONENTS}
+    for row in stored["costs"]:
+        costs.setdefault(str(row["component"]), []).append(_text(row["amount"], "money"))
+    settings = stored["settings"]
+    return {
+        "run": stored.get("run"),
+        "created_by": stored.get("created_by"),
+        "created_at": (stored.get("created_at") or "")[:16].replace("T", " "),
+        "first_month": stored["first_month"],
+        "last_month": stored["last_month"],
+        "settings": settings,
+        "policies": policies,
+        "measures": measures,
+        "segments": sorted(segments.values(), key=lambda s: s["priority"]),
+        "costs": [{"component": c.replace("_", " "), "cells": v} for c, v in costs.items() if v],
+        "sentences": stored["sentences"],
+        "position_figure": position_figure(stored),
+        "fill_figure": monthly_figure(stored, "fill_rate"),
+        "stock_figure": monthly_figure(stored, "inventory_value"),
+    }
+
+
+def _text(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    number = float(value)
+    if number != number:  # NaN
+        return ""
+    if kind == "percent":
+        return f"{number:.1%}"
+    if kind == "money":
+        return f"${number:,.0f}"
+    if kind == "days":
+        return f"{number:,.1f}"
+    return f"{number:,.0f}"
