@@ -41,11 +41,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a snop server over a fresh copy of the demo company."""
+def served_copy(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fresh copy of the demo company the module's server serves (tests may seed it)."""
     path = tmp_path_factory.mktemp("browser") / "demo.db"
     shutil.copy(demo_file, path)
-    app = create_app(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(served_copy: Path) -> Iterator[str]:
+    """The URL of a snop server over a fresh copy of the demo company."""
+    app = create_app(f"sqlite:///{served_copy}")
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)

@@ -15,6 +15,9 @@ from pages.base import Session
 from pages.screens import CyclePage, DemandPage, ScenariosPage, SupplyPage
 from playwright.sync_api import Browser, expect
 
+from snop.services import simulate
+from snop.services.database import open_database
+
 EVERY_PAGE = [
     "/",
     "/demand",
@@ -22,6 +25,7 @@ EVERY_PAGE = [
     "/family",
     "/family/Tents",
     "/money",
+    "/proof",
     "/scenarios",
     "/cycle",
     "/audit",
@@ -116,3 +120,23 @@ def test_keyboard_only_sign_in_and_navigation(
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{server}/money", timeout=30_000)
     context.close()
+
+
+def test_the_proof_page_draws_the_simulation(
+    browser: Browser, server: str, served_copy: Path, screenshots: Path
+) -> None:
+    db = open_database(str(served_copy))
+    try:
+        options = simulate.SimulationOptions(months=3, warm_up=0, policies=("naive", "minmax"))
+        simulate.run_simulation(db, actor="supply", options=options)
+    finally:
+        db.close()
+    finance = Session(browser, server, screenshots, "finance")
+    finance.open("/proof")
+    for chart in ("position-chart", "fill-chart", "stock-chart"):
+        expect(finance.page.get_by_test_id(chart).locator(".main-svg").first).to_be_visible()
+    expect(finance.page.get_by_test_id("segments")).to_contain_text("Key Accounts")
+    expect(finance.page.get_by_test_id("sentences")).to_contain_text("naive served")
+    finance.shot("proof-finance")
+    assert not finance.errors, finance.errors
+    finance.close()

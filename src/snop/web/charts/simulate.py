@@ -79,7 +79,7 @@ def position_figure(stored: dict[str, Any]) -> Figure:
             "tickformat": "$,.3s",
             "rangemode": "tozero",
         },
-        "yaxis": {"title": {"text": "fill rate (units shipped on time)"}, "tickformat": ".0%"},
+        "yaxis": {"title": {"text": "fill rate (units shipped on time)"}, "tickformat": ".1%"},
         "shapes": shapes,
         "annotations": notes,
         "showlegend": False,
@@ -113,6 +113,7 @@ def monthly_figure(stored: dict[str, Any], measure: str) -> Figure:
     axis = {"fill_rate": ("fill rate", ".0%"), "inventory_value": ("stock value", "$,.3s")}
     title, fmt = axis[measure]
     layout = {
+        "xaxis": {"type": "category"},
         "yaxis": {"title": {"text": title}, "tickformat": fmt},
         "legend": {"orientation": "h"},
         "margin": {"l": 64, "r": 24, "t": 16, "b": 40},
