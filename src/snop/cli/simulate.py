@@ -12,23 +12,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
 from snop.cli.render import console, err_console, print_json
 from snop.demand.forecast import FAST_MODELS, ForecastSettings
+from snop.report.format import by_kind
 from snop.services import simulate as service
+from snop.simulate.report import MEASURES
 from snop.web.charts.simulate import standalone_html
-
-_MEASURES: tuple[tuple[str, str, str], ...] = (
-    ("fill_rate", "fill rate (units on time)", "percent"),
-    ("otif", "OTIF (order lines)", "percent"),
-    ("inventory_units", "stock, mean units", "units"),
-    ("inventory_value", "stock, mean value", "money"),
-    ("days_of_supply", "days of supply", "days"),
-    ("inventory_turns", "turns", "days"),
-    ("backlog_units", "backlog, mean units", "units"),
-    ("total_cost", "total cost", "money"),
-    ("paid", "  of which paid", "money"),
-    ("overtime_hours", "overtime hours", "units"),
-    ("capacity_cut", "units asked beyond capacity", "units"),
-    ("forecast_wape", "forecast WAPE, 1 month ahead", "percent"),
-)
 
 
 def simulate(
@@ -128,8 +115,8 @@ def _print(stored: dict[str, Any]) -> None:
     head = pd.DataFrame(stored["headline"]).set_index("policy")
     policies = list(head.index)
     rows = []
-    for key, label, kind in _MEASURES:
-        rows.append({"measure": label, **{p: _format(head.loc[p, key], kind) for p in policies}})
+    for key, label, kind in MEASURES:
+        rows.append({"measure": label, **{p: by_kind(head.loc[p, key], kind) for p in policies}})
     met = {
         p: f"{int(head.loc[p, 'segments_met'])} of {int(head.loc[p, 'segments'])}" for p in policies
     }
@@ -170,16 +157,3 @@ def _print(stored: dict[str, Any]) -> None:
     for name, notes in (stored.get("notes") or {}).items():
         for note in notes[:5]:
             console.print(f"  note ({name}): {note}", style="dim", highlight=False, soft_wrap=True)
-
-
-def _format(value: Any, kind: str) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    number = float(value)
-    if kind == "percent":
-        return f"{number:.1%}"
-    if kind == "money":
-        return f"${number:,.0f}"
-    if kind == "days":
-        return f"{number:,.1f}"
-    return f"{number:,.0f}"

@@ -84,3 +84,9 @@ def by_unit(value: Any, unit: str, *, sign: bool = False) -> str:
         text = days(value, sign=sign)
         return f"{text} days" if text else ""
     return units(value, sign=sign)
+
+
+def by_kind(value: Any, kind: str) -> str:
+    """``value`` written as a ``kind`` of number: percent, money, days or units."""
+    writers = {"percent": percent, "money": money, "days": days, "units": units}
+    return writers[kind](value)

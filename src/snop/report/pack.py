@@ -717,14 +717,15 @@ def _decisions(inputs: PackInputs) -> dict[str, Any]:
 
 # -- proof: the closed-loop simulation --------------------------------------------------------
 
-_PROOF_ROWS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
-    ("fill_rate", "Fill rate (units on time)", fmt.percent),
-    ("otif", "OTIF (order lines)", fmt.percent),
-    ("inventory_value", "Stock, mean value", fmt.money),
-    ("days_of_supply", "Days of supply", fmt.days),
-    ("total_cost", "Total cost", fmt.money),
-    ("forecast_wape", "Forecast error (WAPE, 1 month ahead)", fmt.percent),
+_PROOF_ROWS = (
+    "fill_rate",
+    "otif",
+    "inventory_value",
+    "days_of_supply",
+    "total_cost",
+    "forecast_wape",
 )
+"""The headline measures the pack shows (the stored run names their labels and kinds)."""
 _SVG_WIDTH, _SVG_HEIGHT, _SVG_PAD = 540, 250, 64
 _POLICY_COLOURS = {"snop": "#1f5fa8", "naive": "#b3261e", "minmax": "#e07b00"}
 
@@ -736,8 +737,11 @@ def _proof(stored: dict[str, Any] | None) -> dict[str, Any] | None:
     head = stored["headline"]
     policies = [str(row["policy"]) for row in head]
     rows = [
-        {"label": label, "cells": [write(row.get(key)) for row in head]}
-        for key, label, write in _PROOF_ROWS
+        {"label": label, "cells": [fmt.by_kind(row.get(key), kind) for row in head]}
+        for key, label, kind in (
+            (m["key"], m["label"], m["kind"]) for m in stored.get("measures", [])
+        )
+        if key in _PROOF_ROWS
     ]
     segments: dict[str, dict[str, Any]] = {}
     for row in stored["service"]:

@@ -36,6 +36,21 @@ COST_COMPONENTS = ("material", "regular_hours", "overtime", "subcontract", "hold
 """The money a simulated month costs, split as the supply plan splits its cost."""
 PAID = ("material", "regular_hours", "overtime", "subcontract", "holding")
 """Of those, money actually paid (backorder cost is the price put on making people wait)."""
+MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("fill_rate", "Fill rate (units on time)", "percent"),
+    ("otif", "OTIF (order lines)", "percent"),
+    ("inventory_units", "Stock, mean units", "units"),
+    ("inventory_value", "Stock, mean value", "money"),
+    ("days_of_supply", "Days of supply", "days"),
+    ("inventory_turns", "Turns", "days"),
+    ("backlog_units", "Backlog, mean units", "units"),
+    ("total_cost", "Total cost", "money"),
+    ("paid", "of which paid", "money"),
+    ("overtime_hours", "Overtime hours", "units"),
+    ("capacity_cut", "Units asked beyond capacity", "units"),
+    ("forecast_wape", "Forecast WAPE, 1 month ahead", "percent"),
+)
+"""The headline's measures as people read them: column, label, kind of number."""
 TARGET_SLACK = 0.01
 """A segment meets its service target when within one percentage point of it."""
 HEADLINE_COLUMNS = (
@@ -100,6 +115,7 @@ class SimulationReport:
             "first_month": self.first_month,
             "last_month": self.last_month,
             "baseline": self.baseline,
+            "measures": [{"key": k, "label": lb, "kind": kd} for k, lb, kd in MEASURES],
             "headline": records(self.headline),
             "service": records(self.service),
             "costs": records(self.costs),

@@ -8,26 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from snop.errors import NotFound
+from snop.report.format import by_kind
 from snop.services import simulate
-from snop.simulate.report import COST_COMPONENTS
+from snop.simulate.report import COST_COMPONENTS, MEASURES
 from snop.web import deps
 from snop.web.charts.simulate import monthly_figure, position_figure
 
 router = APIRouter(include_in_schema=False)
-
-_MEASURES: tuple[tuple[str, str, str], ...] = (
-    ("fill_rate", "Fill rate (units on time)", "percent"),
-    ("otif", "OTIF (order lines)", "percent"),
-    ("inventory_units", "Stock, mean units", "units"),
-    ("inventory_value", "Stock, mean value", "money"),
-    ("days_of_supply", "Days of supply", "days"),
-    ("backlog_units", "Backlog, mean units", "units"),
-    ("total_cost", "Total cost", "money"),
-    ("paid", "of which paid", "money"),
-    ("overtime_hours", "Overtime hours", "units"),
-    ("capacity_cut", "Units asked beyond capacity", "units"),
-    ("forecast_wape", "Forecast WAPE, 1 month ahead", "percent"),
-)
 
 
 @router.get("/proof")
@@ -45,8 +32,8 @@ def proof_view(stored: dict[str, Any]) -> dict[str, Any]:
     head = stored["headline"]
     policies = [str(row["policy"]) for row in head]
     measures = [
-        {"label": label, "cells": [_text(row.get(key), kind) for row in head]}
-        for key, label, kind in _MEASURES
+        {"label": label, "cells": [by_kind(row.get(key), kind) for row in head]}
+        for key, label, kind in MEASURES
     ]
     measures.append(
         {
@@ -61,16 +48,16 @@ def proof_view(stored: dict[str, Any]) -> dict[str, Any]:
             {
                 "segment": row["segment"],
                 "priority": row["priority"],
-                "target": _text(row["target"], "percent"),
+                "target": by_kind(row["target"], "percent"),
                 "cells": [],
             },
         )
         entry["cells"].append(
-            {"text": _text(row["fill_rate"], "percent"), "css": "green" if row["met"] else "red"}
+            {"text": by_kind(row["fill_rate"], "percent"), "css": "green" if row["met"] else "red"}
         )
     costs: dict[str, list[str]] = {c: [] for c in COST_COMPONENTS}
     for row in stored["costs"]:
-        costs.setdefault(str(row["component"]), []).append(_text(row["amount"], "money"))
+        costs.setdefault(str(row["component"]), []).append(by_kind(row["amount"], "money"))
     settings = stored["settings"]
     return {
         "run": stored.get("run"),
@@ -88,18 +75,3 @@ def proof_view(stored: dict[str, Any]) -> dict[str, Any]:
         "fill_figure": monthly_figure(stored, "fill_rate"),
         "stock_figure": monthly_figure(stored, "inventory_value"),
     }
-
-
-def _text(value: Any, kind: str) -> str:
-    if value is None:
-        return ""
-    number = float(value)
-    if number != number:  # NaN
-        return ""
-    if kind == "percent":
-        return f"{number:.1%}"
-    if kind == "money":
-        return f"${number:,.0f}"
-    if kind == "days":
-        return f"{number:,.1f}"
-    return f"{number:,.0f}"
