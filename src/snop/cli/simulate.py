@@ -152,8 +152,30 @@ def _print(stored: dict[str, Any]) -> None:
         index="resource_id", columns="policy", values="utilisation", aggfunc="first"
     )[policies]
     print_frame(use.reset_index(), title="Capacity use (load / regular)", percent=policies)
+    _print_frontier(stored)
     for sentence in stored["sentences"]:
         console.print(f"- {sentence}", highlight=False, soft_wrap=True)
     for name, notes in (stored.get("notes") or {}).items():
         for note in notes[:5]:
             console.print(f"  note ({name}): {note}", style="dim", highlight=False, soft_wrap=True)
+
+
+def _print_frontier(stored: dict[str, Any]) -> None:
+    """The simple rules with more cover: the stock each fill rate costs them."""
+    curve = pd.DataFrame(stored.get("frontier") or [])
+    if curve.empty:
+        return
+    table = pd.DataFrame(
+        {
+            "rule": curve["policy"],
+            "months of cover added": curve["safety_months"].map(lambda v: f"{v:g}"),
+            "fill rate": curve["fill_rate"].map(lambda v: f"{v:.1%}"),
+            "stock, mean value": curve["inventory_value"].map(lambda v: by_kind(v, "money")),
+            "total cost": curve["total_cost"].map(lambda v: by_kind(v, "money")),
+        }
+    )
+    print_frame(
+        table,
+        title="The simple rules with more cover (to compare at equal service)",
+        right=["fill rate", "stock, mean value", "total cost"],
+    )

@@ -720,6 +720,7 @@ def _decisions(inputs: PackInputs) -> dict[str, Any]:
 _PROOF_ROWS = (
     "fill_rate",
     "otif",
+    "value_fill_rate",
     "inventory_value",
     "days_of_supply",
     "total_cost",
@@ -757,12 +758,19 @@ def _proof(stored: dict[str, Any] | None) -> dict[str, Any] | None:
         "rows": rows,
         "segments": list(segments.values()),
         "sentences": list(stored.get("sentences", [])),
-        "svg": _position_svg(head, [float(r["target"]) for r in stored["service"]]),
+        "svg": _position_svg(
+            head, [float(r["target"]) for r in stored["service"]], stored.get("frontier") or []
+        ),
     }
 
 
-def _position_svg(head: list[dict[str, Any]], targets: list[float]) -> str:
-    """Each policy at (mean stock value, fill rate) as an inline SVG (prints without scripts)."""
+def _position_svg(
+    head: list[dict[str, Any]], targets: list[float], frontier: list[dict[str, Any]]
+) -> str:
+    """Each policy at (mean stock value, fill rate) as an inline SVG (prints without scripts).
+
+    The simple rules replayed with more cover are dashed lines through their points.
+    """
     points = [
         (str(r["policy"]), fmt.number(r["inventory_value"]), fmt.number(r["fill_rate"]))
         for r in head
@@ -770,8 +778,14 @@ def _position_svg(head: list[dict[str, Any]], targets: list[float]) -> str:
     known = [(n, x, y) for n, x, y in points if x is not None and y is not None]
     if not known:
         return ""
-    x_max = max(x for _, x, _ in known) * 1.15 or 1.0
-    floor = min([*(y for _, _, y in known), *targets])
+    curves: dict[str, list[tuple[float, float]]] = {}
+    for row in frontier:
+        x, y = fmt.number(row["inventory_value"]), fmt.number(row["fill_rate"])
+        if x is not None and y is not None:
+            curves.setdefault(str(row["policy"]), []).append((x, y))
+    every = [*((x, y) for _, x, y in known), *(p for line in curves.values() for p in line)]
+    x_max = max(x for x, _ in every) * 1.15 or 1.0
+    floor = min([*(y for _, y in every), *targets])
     y_min, y_max = max(0.0, math.floor((floor - 0.02) * 20) / 20), 1.0
     width, height, pad = _SVG_WIDTH, _SVG_HEIGHT, _SVG_PAD
 
@@ -805,6 +819,12 @@ def _position_svg(head: list[dict[str, Any]], targets: list[float]) -> str:
             f'<line x1="{pad}" y1="{py(low)}" x2="{width - 12}" y2="{py(low)}" class="target"/>'
             f'<text x="{width - 14}" y="{py(low) - 4}" class="tick" text-anchor="end">'
             f"lowest segment target {fmt.percent(low)}</text>"
+        )
+    for name, line in curves.items():
+        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in line)
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke-dasharray="5 4" '
+            f'stroke="{_POLICY_COLOURS.get(name, "#1b7f3b")}"/>'
         )
     for name, x, y in known:
         colour = _POLICY_COLOURS.get(name, "#1b7f3b")

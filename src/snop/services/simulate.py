@@ -27,6 +27,7 @@ from snop.services.auth import Actor, require
 from snop.services.database import Database
 from snop.services.supply import FROZEN_SETTING
 from snop.simulate.engine import Progress, SimulationSettings, simulate
+from snop.simulate.frontier import trace
 from snop.simulate.policies import BUILT_IN, Policy, SnopPolicy
 from snop.simulate.report import SimulationReport, score
 from snop.simulate.world import Company, company
@@ -65,6 +66,8 @@ class SimulationOptions:
     custom: Mapping[str, Policy] = field(default_factory=dict)
     """Policies of the analyst's own, by name (Python functions)."""
     forecast: ForecastSettings = field(default_factory=lambda: ForecastSettings(n_jobs=-1))
+    frontier: bool = True
+    """Also replay the simple rules with more cover, to compare at equal service."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,12 @@ def run_simulation(
     policies = _policies(options)
     started = time.perf_counter()
     result = simulate(world, policies, settings, progress=progress)
-    report = score(result, world)
+    traced = (
+        trace(world, settings, list(policies), progress=progress)
+        if options.frontier and "snop" in policies
+        else {}
+    )
+    report = score(result, world, traced=traced)
     seconds = time.perf_counter() - started
     recorded = _recorded_settings(options, settings)
     with db.sessions.begin() as s:
@@ -239,6 +247,7 @@ def _recorded_settings(options: SimulationOptions, settings: SimulationSettings)
         "opening_cover": settings.opening_cover,
         "horizon": options.horizon,
         "policies": [*options.policies, *options.custom],
+        "frontier": options.frontier,
         "forecast_models": (
             {pool: list(names) for pool, names in options.forecast.models.items()}
             if options.forecast.models

@@ -206,21 +206,35 @@ def _lookahead(context: PolicyContext) -> int:
     return context.frozen_months + int(context.company.lead_time.max()) + 1
 
 
-def naive_policy(context: PolicyContext) -> Decision:
+@dataclass(frozen=True, slots=True)
+class NaivePolicy:
     """Seasonal naive: make what the same months sold last year, minus stock and pipeline.
 
-    No safety stock and no subcontracting; the plant's capacity cuts what it cannot make.
-    A product with less than a year of history uses its last month.
+    No subcontracting; the plant's capacity cuts what it cannot make. A product with less
+    than a year of history uses its last month. ``safety_months`` is the buffer planners
+    add by hand when they keep "a few weeks of cover": that many months of the forecast
+    on top of what the lead time and the month need (0, the rule as it is, keeps none).
     """
-    months = _lookahead(context)
-    forecast = _flat_forecast(context, [SeasonalNaive(season_length=12), Naive()], months, "Naive")
-    lead = context.company.lead_time
 
-    def order(level: pd.Series, expected: pd.DataFrame, month: str) -> pd.Series:
-        return _cover(expected, lead, month) - level
+    safety_months: float = 0.0
 
-    production = _replenish(context, forecast, order)
-    return Decision(production=production, forecast=_long(forecast))
+    def __call__(self, context: PolicyContext) -> Decision:
+        """Decide this month's (and the fence's) starts."""
+        months = _lookahead(context)
+        models = [SeasonalNaive(season_length=12), Naive()]
+        forecast = _flat_forecast(context, models, months, "Naive")
+        lead = context.company.lead_time
+
+        def order(level: pd.Series, expected: pd.DataFrame, month: str) -> pd.Series:
+            buffer = self.safety_months * expected[month]
+            return _cover(expected, lead, month) + buffer - level
+
+        production = _replenish(context, forecast, order)
+        return Decision(production=production, forecast=_long(forecast))
+
+
+naive_policy = NaivePolicy()
+"""The seasonal naive rule as planners run it without a tool: no buffer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +358,7 @@ class SnopPolicy:
 
 BUILT_IN: dict[str, Callable[[], Policy]] = {
     "snop": SnopPolicy,
-    "naive": lambda: naive_policy,
+    "naive": NaivePolicy,
     "minmax": MinMaxPolicy,
 }
 """The policies snop ships, by the name the command line knows them by."""

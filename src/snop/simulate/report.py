@@ -29,6 +29,13 @@ from snop.reconcile.ledger import (
 )
 from snop.reconcile.money import standard_costs
 from snop.simulate.engine import PolicyRun, SimulationResult
+from snop.simulate.frontier import (
+    CURVE_COLUMNS,
+    EQUAL_COLUMNS,
+    Comparison,
+    curves,
+    equal_service,
+)
 from snop.simulate.world import Company
 from snop.wording import Money
 
@@ -39,6 +46,7 @@ PAID = ("material", "regular_hours", "overtime", "subcontract", "holding")
 MEASURES: tuple[tuple[str, str, str], ...] = (
     ("fill_rate", "Fill rate (units on time)", "percent"),
     ("otif", "OTIF (order lines)", "percent"),
+    ("value_fill_rate", "Fill rate by value (revenue on time)", "percent"),
     ("inventory_units", "Stock, mean units", "units"),
     ("inventory_value", "Stock, mean value", "money"),
     ("days_of_supply", "Days of supply", "days"),
@@ -57,6 +65,7 @@ HEADLINE_COLUMNS = (
     "policy",
     "fill_rate",
     "otif",
+    "value_fill_rate",
     "inventory_units",
     "inventory_value",
     "days_of_supply",
@@ -77,8 +86,8 @@ HEADLINE_COLUMNS = (
 class SimulationReport:
     """The policies side by side over the scored months.
 
-    headline: ``HEADLINE_COLUMNS`` - one row per policy: fill rate and OTIF (all
-        segments), mean month-end stock in units and at standard cost, days of supply,
+    headline: ``HEADLINE_COLUMNS`` - one row per policy: fill rate, OTIF and fill rate by
+        value (all segments), mean month-end stock in units and at standard cost, days of supply,
         turns, mean backlog, total cost and the part paid, overtime hours, units the
         plant could not make of what the policy asked, the policy's one-month-ahead
         forecast WAPE (NaN when it gives none), segments meeting their target.
@@ -99,6 +108,10 @@ class SimulationReport:
     monthly: pd.DataFrame
     sentences: list[str] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    frontier: pd.DataFrame = field(default_factory=lambda: _empty(CURVE_COLUMNS))
+    """The simple rules replayed with more cover (`snop.simulate.frontier.CURVE_COLUMNS`)."""
+    equal_service: pd.DataFrame = field(default_factory=lambda: _empty(EQUAL_COLUMNS))
+    """Each rule at the baseline's fill rate and stock (`frontier.EQUAL_COLUMNS`)."""
 
     def wins(self, policy: str) -> bool:
         """True when the baseline serves better *and* holds less stock than ``policy``."""
@@ -108,6 +121,10 @@ class SimulationReport:
             ours["fill_rate"] > theirs["fill_rate"]
             and ours["inventory_value"] < theirs["inventory_value"]
         )
+
+    def wins_at_equal_service(self, policy: str) -> bool | None:
+        """True when ``policy`` needs more stock than the baseline to serve as well."""
+        return Comparison(self.frontier, self.equal_service).wins(policy)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: every table as records, the sentences and notes."""
@@ -124,6 +141,11 @@ class SimulationReport:
             "sentences": self.sentences,
             "notes": self.notes,
             "wins": {p: self.wins(p) for p in self.headline["policy"] if p != self.baseline},
+            "frontier": records(self.frontier),
+            "equal_service": records(self.equal_service),
+            "wins_at_equal_service": {
+                p: self.wins_at_equal_service(p) for p in self.equal_service["policy"]
+            },
         }
 
 
@@ -133,11 +155,14 @@ def score(
     *,
     baseline: str | None = None,
     currency: str = "$",
+    traced: dict[str, PolicyRun] | None = None,
 ) -> SimulationReport:
     """Score every policy of ``result`` over its scored months.
 
     ``baseline`` (default: 'snop' when it ran, else the first policy) is the one the
-    sentences compare the others with; ``currency`` writes their amounts.
+    sentences compare the others with; ``currency`` writes their amounts. ``traced``
+    holds the simple rules replayed with more cover (`snop.simulate.frontier.trace`):
+    their curves are read at the baseline's fill rate and stock.
     """
     months = result.settings.scored
     names = list(result.runs)
@@ -164,7 +189,33 @@ def score(
         monthly=_first(pd.concat(monthly, ignore_index=True), "policy"),
         notes={name: run.notes for name, run in result.runs.items() if run.notes},
     )
+    if traced:
+        report = _with_frontier(report, SimulationResult(result.settings, traced), world, standard)
     return SimulationReport(**{**_fields(report), "sentences": verdict(report, Money(currency))})
+
+
+def _with_frontier(
+    report: SimulationReport,
+    traced: SimulationResult,
+    world: Company,
+    standard: pd.Series,
+) -> SimulationReport:
+    """The report with the traced rules' curves and their reading at the baseline's point."""
+    months = traced.settings.scored
+    heads = []
+    for name, run in traced.runs.items():
+        ledger = policy_ledger(run, world, standard, months)
+        table = kpis.kpi_table(ledger, {"simulated": months})
+        cost = month_costs(run, world, months)
+        heads.append(_headline(name, run, table, cost, _service(table, world), world, months))
+    curve = curves(traced, pd.DataFrame(heads))
+    lead = report.headline.set_index("policy").loc[report.baseline]
+    equal = equal_service(curve, float(lead["fill_rate"]), float(lead["inventory_value"]))
+    return SimulationReport(**{**_fields(report), "frontier": curve, "equal_service": equal})
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
 
 
 def _fields(report: SimulationReport) -> dict[str, Any]:
@@ -327,6 +378,7 @@ def _headline(
         "policy": name,
         "fill_rate": _kpi(table, "fill_rate"),
         "otif": _kpi(table, "otif"),
+        "value_fill_rate": value_fill_rate(run, world, months),
         "inventory_units": float(stock.groupby("period")["on_hand"].sum().mean()),
         "inventory_value": _kpi(table, "inventory_value"),
         "days_of_supply": _kpi(table, "days_of_supply"),
@@ -341,6 +393,18 @@ def _headline(
         "segments": len(service),
         "seconds": run.seconds,
     }
+
+
+def value_fill_rate(run: PolicyRun, world: Company, months: list[str]) -> float:
+    """Revenue shipped on time over revenue ordered (at list price): service as money sees it.
+
+    The unit fill rate counts a spare part like a tent; a company loses more when the tent
+    is late, and prices its backorders so. NaN when nothing was ordered.
+    """
+    lines = run.lines[run.lines["period"].isin(months)]
+    price = lines["product_id"].map(world.products.set_index("product_id")["price"]).astype(float)
+    ordered = float((lines["ordered"] * price).sum())
+    return float((lines["on_time"] * price).sum() / ordered) if ordered > 0 else float("nan")
 
 
 def forecast_wape(run: PolicyRun, months: list[str]) -> float:
@@ -392,6 +456,7 @@ def verdict(report: SimulationReport, money: Money) -> list[str]:
             f"{outcome}; total cost {money(ours['total_cost'])} against "
             f"{money(theirs['total_cost'])}."
         )
+    sentences += _equal_service_sentences(report, money)
     for row in report.service[report.service["policy"] == lead].to_dict("records"):
         gap = float(row["gap"]) * 100
         if row["met"] and gap >= 0:
@@ -405,3 +470,42 @@ def verdict(report: SimulationReport, money: Money) -> list[str]:
             f"time against a target of {percent(row['target'])} - {state}."
         )
     return sentences
+
+
+def _equal_service_sentences(report: SimulationReport, money: Money) -> list[str]:
+    """Each rule read on its curve at the baseline's fill rate and at its stock."""
+    lead = report.baseline
+    sentences = []
+    for row in report.equal_service.to_dict("records"):
+        name, reach = str(row["policy"]), str(row["reach"])
+        best = max(_traced_buffers(report, name), default=0.0)
+        if reach == "above":
+            need = (
+                f"to serve {percent(row['fill_rate'])} as {lead} did, {name} would need more "
+                f"than {best:g} months of cover: with them it serves {percent(row['best_fill'])}"
+            )
+        elif reach == "below":
+            need = (
+                f"{name} serves {percent(row['fill_rate'])} or more without any buffer, with "
+                f"{money(row['stock_needed'])} of stock"
+            )
+        else:
+            need = (
+                f"to serve {percent(row['fill_rate'])} as {lead} did, {name} needs "
+                f"{money(row['stock_needed'])} of stock (x{row['stock_ratio']:.2f} "
+                f"{lead}'s, {row['cover_needed']:.2g} months of cover on top)"
+            )
+        fill = row["fill_at_stock"]
+        same = (
+            f"; with {lead}'s {money(row['inventory_value'])} it serves {percent(fill)}"
+            if not pd.isna(fill)
+            else ""
+        )
+        sentences.append(f"At equal service: {need}{same}.")
+    return sentences
+
+
+def _traced_buffers(report: SimulationReport, policy: str) -> list[float]:
+    """The buffers ``policy`` was traced with."""
+    rows = report.frontier[report.frontier["policy"] == policy]
+    return [float(v) for v in rows["safety_months"]]

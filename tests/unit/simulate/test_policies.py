@@ -10,7 +10,13 @@ from simulate_cases import ORDERS, world
 from snop.demand.forecast import ForecastSettings
 from snop.frames import period_range
 from snop.simulate.engine import SimulationSettings, simulate
-from snop.simulate.policies import MinMaxPolicy, PolicyContext, SnopPolicy, naive_policy
+from snop.simulate.policies import (
+    MinMaxPolicy,
+    NaivePolicy,
+    PolicyContext,
+    SnopPolicy,
+    naive_policy,
+)
 from snop.simulate.world import OWED_COLUMNS, Company, Position
 
 EMPTY = pd.DataFrame(columns=["product_id", "period", "quantity"])
@@ -60,6 +66,17 @@ def test_naive_counts_what_is_on_its_way_and_never_asks_below_zero() -> None:
     )
     made = production(decision.production, "2026-07")
     assert made == {"A": 0.0, "B": pytest.approx(40.0 - 30.0)}
+
+
+def test_naive_with_cover_adds_months_of_the_months_forecast() -> None:
+    # Last July: A 60 (K 50 + W 10), last August 20. Half a month of cover on top.
+    company = world(orders={("2025-07", "A", "K"): 50.0})
+    policy = NaivePolicy(safety_months=0.5)
+    decision = policy(context(company, on_hand={"A": 15.0, "B": 5.0}, frozen=1))
+    assert production(decision.production, "2026-07")["A"] == pytest.approx(60 + 30 - 15)
+    # July leaves 30 on hand; August's buffer is half of its own 20: nothing more to start.
+    assert production(decision.production, "2026-08")["A"] == pytest.approx(0.0)
+    assert naive_policy == NaivePolicy(safety_months=0.0)
 
 
 def test_min_max_orders_up_to_the_maximum_only_below_the_minimum() -> None:

@@ -112,3 +112,13 @@ def test_the_sentences_compare_the_baseline_with_each_policy() -> None:
         "Web (priority 2): 77.5% on time against a target of 90.0% - missed by 12.5 points" in text
     )
     assert report.to_dict()["wins"] == {"naive": True}
+
+
+def test_fill_rate_by_value_weighs_each_unit_by_its_price() -> None:
+    company = world()
+    prices = company.products.set_index("product_id")["price"].astype(float)
+    report = score(SimulationResult(SETTINGS, {"snop": run("snop")}), company)
+    # A: 40 ordered, 36 on time; B: 40 ordered, 35 on time.
+    expected = (36 * prices["A"] + 35 * prices["B"]) / (40 * prices["A"] + 40 * prices["B"])
+    head = report.headline.set_index("policy").loc["snop"]
+    assert head["value_fill_rate"] == pytest.approx(expected)

@@ -26,7 +26,11 @@ def colour(policy: str, index: int) -> str:
 
 
 def position_figure(stored: dict[str, Any]) -> Figure:
-    """Each policy at (mean stock value, fill rate): up and to the left is better."""
+    """Each policy at (mean stock value, fill rate): up and to the left is better.
+
+    The simple rules replayed with more cover (when the run traced them) are dashed lines:
+    the stock each of them needs for each fill rate.
+    """
     head = pd.DataFrame(stored["headline"])
     data = [
         {
@@ -46,6 +50,7 @@ def position_figure(stored: dict[str, Any]) -> Figure:
         }
         for i, row in enumerate(head.to_dict("records"))
     ]
+    data = _cover_curves(stored, list(head["policy"])) + data
     targets = pd.DataFrame(stored["service"])
     overall = _weighted_target(targets)
     shapes, notes = [], []
@@ -86,6 +91,31 @@ def position_figure(stored: dict[str, Any]) -> Figure:
         "margin": {"l": 64, "r": 24, "t": 16, "b": 48},
     }
     return {"data": data, "layout": layout}
+
+
+def _cover_curves(stored: dict[str, Any], policies: list[str]) -> list[dict[str, Any]]:
+    """Each simple rule replayed with more cover: a dashed line through its points."""
+    curve = pd.DataFrame(stored.get("frontier") or [])
+    if curve.empty:
+        return []
+    return [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": f"{policy} with more cover",
+            "x": plain(points["inventory_value"]),
+            "y": plain(points["fill_rate"]),
+            "line": {"dash": "dash", "width": 1.5, "color": colour(str(policy), index)},
+            "marker": {"size": 6, "color": colour(str(policy), index)},
+            "customdata": plain(points["safety_months"]),
+            "hovertemplate": (
+                f"{policy} + %{{customdata:g}} months of cover<br>fill rate %{{y:.1%}}"
+                "<br>stock %{x:$,.0f}<extra></extra>"
+            ),
+        }
+        for policy, points in curve.groupby("policy", sort=False)
+        for index in [policies.index(str(policy)) if str(policy) in policies else 0]
+    ]
 
 
 def _weighted_target(service: pd.DataFrame) -> float | None:
