@@ -1,4 +1,4 @@
-"""Closed-loop simulation benchmark: does snop's cycle serve better with less stock?
+"""Closed-loop simulation benchmark: does snop's cycle serve better with less stock.
 
 Replays held-out months (issue 8) on two companies, each in a temporary SQLite file:
 
@@ -116,9 +116,48 @@ def case_section(case: str, stored: dict[str, Any]) -> list[str]:
     for (_, segment, target), row in wide.iterrows():
         cells = " | ".join(f"{row[p]:.1%}" for p in head.index)
         lines.append(f"| {segment} | {target:.1%} | {cells} |")
-    lines += ["", *_against_baselines(head), *_verdict(stored, head), ""]
+    lines += ["", *_against_baselines(head), *_equal_service(stored), *_verdict(stored, head), ""]
     lines += [f"- {sentence}" for sentence in stored["sentences"]]
     return lines
+
+
+def _equal_service(stored: dict[str, Any]) -> list[str]:
+    """The rules' curves (more cover) and each one read at snop's fill rate and stock."""
+    curve = pd.DataFrame(stored.get("frontier") or [])
+    if curve.empty:
+        return []
+    lines = [
+        "",
+        "| rule + months of cover | fill rate | by value | stock, mean value | total cost |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in curve.to_dict("records"):
+        lines.append(
+            f"| {row['policy']} + {row['safety_months']:g} | {_cell(row['fill_rate'], '.1%')} | "
+            f"{_cell(row.get('value_fill_rate'), '.1%')} | "
+            f"{_cell(row['inventory_value'], ',.0f', '$')} | "
+            f"{_cell(row['total_cost'], ',.0f', '$')} |"
+        )
+    lines += [
+        "",
+        "| at snop's fill rate | stock needed | x snop's | cover added | with snop's stock |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in stored["equal_service"]:
+        needed = _cell(row["stock_needed"], ",.0f", "$") or "out of reach"
+        lines.append(
+            f"| {row['policy']} ({row['reach']}) | {needed} | "
+            f"{_cell(row['stock_ratio'], '.2f', 'x')} | {_cell(row['cover_needed'], '.2f')} | "
+            f"{_cell(row['fill_at_stock'], '.1%')} |"
+        )
+    return lines
+
+
+def _cell(value: object, spec: str, prefix: str = "") -> str:
+    """``value`` formatted, or empty when missing."""
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return ""
+    return f"{prefix}{format(value, spec)}"
 
 
 def _models(models: object) -> str:
@@ -152,12 +191,18 @@ def _verdict(stored: dict[str, Any], head: pd.DataFrame) -> list[str]:
     beaten = [name for name in BASELINES if wins.get(name)]
     lost = [name for name in BASELINES if name in wins and not wins[name]]
     met = bool(mine["met"].all())
+    equal = stored.get("wins_at_equal_service") or {}
+    at_equal = [
+        f"{name}: {'snop needs less stock' if won else 'snop does not need less stock'}"
+        for name, won in equal.items()
+    ]
     return [
         "",
         f"Goal, better on fill rate and stock at once: **{'met' if not lost else 'NOT met'}** "
         f"(beats {', '.join(beaten) or 'none'}"
         + (f"; not {', '.join(lost)}" if lost else "")
         + ").",
+        *([f"At equal service ({'; '.join(at_equal)})."] if at_equal else []),
         f"Goal, every segment within one point of its target: **{'met' if met else 'NOT met'}** "
         f"({int(mine['met'].sum())} of {len(mine)}).",
     ]

@@ -48,6 +48,7 @@ def test_a_year_replayed_under_the_simple_policies_and_an_analysts_own(
     assert (stored["first_month"], stored["last_month"]) == ("2025-11", "2026-10")
     policies = [row["policy"] for row in stored["headline"]]
     assert policies == ["naive", "minmax", "make_the_mean"]
+    assert stored["frontier"] == []  # no snop to compare the rules' curves with
     assert stored["settings"]["warm_up"] == 3
     for row in stored["headline"]:
         assert 0.0 < row["fill_rate"] < 1.0 and row["inventory_value"] > 0
@@ -85,6 +86,16 @@ def test_snops_own_cycle_runs_month_by_month(demo_copy: Path) -> None:
     assert snop_row["policy"] == "snop" and stored["first_month"] == "2026-10"
     assert snop_row["forecast_wape"] is not None and snop_row["forecast_wape"] < 1.0
     assert snop_row["capacity_cut"] == pytest.approx(0.0, abs=1.0)  # the plan fits capacity
+    # naive was replayed with more cover too, and read at snop's fill rate and stock.
+    curve = [row for row in stored["frontier"] if row["policy"] == "naive"]
+    assert [row["safety_months"] for row in curve] == [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
+    assert curve[-1]["inventory_value"] > curve[0]["inventory_value"]
+    (equal,) = stored["equal_service"]
+    assert equal["policy"] == "naive" and equal["fill_rate"] == snop_row["fill_rate"]
+    assert any(s.startswith("At equal service") for s in stored["sentences"])
+    shown = snop("--db", str(demo_copy), "simulate", "--last")
+    assert "The simple rules with more cover" in shown.stdout
+    assert "Fill rate by value" in shown.stdout
 
 
 def test_wrong_options_are_named(demo_copy: Path) -> None:

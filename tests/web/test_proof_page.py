@@ -53,3 +53,25 @@ def test_the_page_shows_the_stored_run_every_role_reads(client: ClientFor) -> No
     assert api.status_code == 200 and api.json()["run"] == summary.run_id
     listing = supply.get("/api/simulations", headers=bearer).json()["rows"]
     assert [r["id"] for r in listing] == [summary.run_id]
+
+
+def test_the_position_chart_draws_each_rules_cover_curve() -> None:
+    point = {"days_of_supply": 20.0, "otif": 0.9}
+    stored = {
+        "headline": [
+            {"policy": "snop", "inventory_value": 800.0, "fill_rate": 0.92, **point},
+            {"policy": "naive", "inventory_value": 100.0, "fill_rate": 0.77, **point},
+        ],
+        "service": [{"target": 0.9}],
+        "frontier": [
+            {"policy": "naive", "safety_months": m, "fill_rate": f, "inventory_value": v}
+            for m, f, v in ((0.0, 0.77, 100.0), (1.0, 0.94, 700.0), (2.0, 0.97, 1400.0))
+        ],
+    }
+    figure = position_figure(stored)
+    curve = figure["data"][0]
+    assert curve["name"] == "naive with more cover" and curve["line"]["dash"] == "dash"
+    assert curve["x"] == [100.0, 700.0, 1400.0] and curve["y"] == [0.77, 0.94, 0.97]
+    assert curve["line"]["color"] == figure["data"][2]["marker"]["color"]  # naive's own colour
+    assert [trace["name"] for trace in figure["data"][1:]] == ["snop", "naive"]
+    assert position_figure({**stored, "frontier": []})["data"][0]["name"] == "snop"

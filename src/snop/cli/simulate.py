@@ -46,6 +46,13 @@ def simulate(
             "--fast", help="Forecast without AutoARIMA, the slowest model (for many series)."
         ),
     ] = False,
+    frontier: Annotated[
+        bool,
+        typer.Option(
+            "--frontier/--no-frontier",
+            help="Also replay naive and min/max with more cover, to compare at equal service.",
+        ),
+    ] = True,
     chart: Annotated[
         Path | None,
         typer.Option(help="Also write the service-inventory chart to this .html file."),
@@ -76,6 +83,7 @@ def simulate(
             policies=tuple(policy) if policy else service.DEFAULT_POLICIES,
             custom=custom,
             forecast=ForecastSettings(n_jobs=-1, models=FAST_MODELS if fast else None),
+            frontier=frontier,
         )
         with _progress() as bar:
             tasks: dict[str, Any] = {}
@@ -115,7 +123,8 @@ def _print(stored: dict[str, Any]) -> None:
     head = pd.DataFrame(stored["headline"]).set_index("policy")
     policies = list(head.index)
     rows = []
-    for key, label, kind in MEASURES:
+    shown = [(k, label, kind) for k, label, kind in MEASURES if k in head.columns]  # older runs
+    for key, label, kind in shown:
         rows.append({"measure": label, **{p: by_kind(head.loc[p, key], kind) for p in policies}})
     met = {
         p: f"{int(head.loc[p, 'segments_met'])} of {int(head.loc[p, 'segments'])}" for p in policies

@@ -30,7 +30,14 @@ TUNABLE: dict[str, Callable[[float], Policy]] = {
     "minmax": lambda months: MinMaxPolicy(safety_months=months),
 }
 """The built-in rules whose buffer can be turned up, by name."""
-CURVE_COLUMNS = ("policy", "safety_months", "fill_rate", "inventory_value", "total_cost")
+CURVE_COLUMNS = (
+    "policy",
+    "safety_months",
+    "fill_rate",
+    "value_fill_rate",
+    "inventory_value",
+    "total_cost",
+)
 EQUAL_COLUMNS = (
     "policy",
     "fill_rate",
