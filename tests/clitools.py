@@ -7,7 +7,9 @@ import subprocess
 import sys
 
 
-def snop(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def snop(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     inherited = {k: v for k, v in os.environ.items() if k != "SNOP_DATABASE_URL"}
     full_env = {**inherited, "COLUMNS": "200", "SNOP_USER": "tester", **(env or {})}
     return subprocess.run(
@@ -15,5 +17,5 @@ def snop(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         env=full_env,
-        timeout=300,
+        timeout=timeout,
     )

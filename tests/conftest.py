@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -61,21 +62,44 @@ def db(migrated_url: str) -> Iterator[Database]:
 DEMO_END = "2026-10"
 
 
+DEMO_BUILD_SECONDS = 1200
+"""The demo build forecasts five times; on two busy cores it has taken over five minutes."""
+
+
 @pytest.fixture(scope="session")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo company, built once per test run by the real `snop demo` command (SQLite).
 
-    Every test that uses it copies it first, so it stays as built. ``$SNOP_TEST_DEMO_DB``
-    may name a demo built with ``snop demo --end-month 2026-10`` to copy instead (a shortcut
-    while working on pages; CI builds it).
+    Every test that uses it copies it first, so it stays as built. With pytest-xdist the
+    workers share one build: the first to need it builds it under a file lock in the run's
+    own temporary folder, the others wait for it. ``$SNOP_TEST_DEMO_DB`` may name a demo
+    built with ``snop demo --end-month 2026-10`` to copy instead (a shortcut while working
+    on pages; CI builds it).
     """
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    run_folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_folder = run_folder.parent  # pytest-N/popen-gwK: pytest-N is this run's, shared
+    path = run_folder / "demo-company" / "demo.db"
+    path.parent.mkdir(exist_ok=True)
+    with (run_folder / "demo-company.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            _build_demo(path)
+    return path
+
+
+def _build_demo(path: Path) -> None:
+    """Build (or copy) the demo into ``path``, which appears only once it is complete."""
+    building = path.with_suffix(".building")
     prebuilt = os.environ.get("SNOP_TEST_DEMO_DB")
     if prebuilt and Path(prebuilt).is_file():
-        shutil.copy(prebuilt, path)
-        return path
-    result = snop("--db", str(path), "demo", "--end-month", DEMO_END)
-    assert result.returncode == 0, result.stderr
-    assert "Built the demo company Northwind Outdoor" in result.stdout
-    assert "Next:" in result.stdout
-    return path
+        shutil.copy(prebuilt, building)
+    else:
+        building.unlink(missing_ok=True)
+        result = snop(
+            "--db", str(building), "demo", "--end-month", DEMO_END, timeout=DEMO_BUILD_SECONDS
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Built the demo company Northwind Outdoor" in result.stdout
+        assert "Next:" in result.stdout
+    building.rename(path)
