@@ -192,10 +192,12 @@ def _verdict(stored: dict[str, Any], head: pd.DataFrame) -> list[str]:
     lost = [name for name in BASELINES if name in wins and not wins[name]]
     met = bool(mine["met"].all())
     equal = stored.get("wins_at_equal_service") or {}
-    at_equal = [
-        f"{name}: {'snop needs less stock' if won else 'snop does not need less stock'}"
-        for name, won in equal.items()
-    ]
+    readings = {
+        True: "snop needs less stock",
+        False: "snop does not need less stock",
+        None: "cannot tell: with no buffer it already serves better, with more stock",
+    }
+    at_equal = [f"{name}: {readings[won]}" for name, won in equal.items()]
     return [
         "",
         f"Goal, better on fill rate and stock at once: **{'met' if not lost else 'NOT met'}** "

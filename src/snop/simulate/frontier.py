@@ -136,9 +136,15 @@ class Comparison:
     equal: pd.DataFrame
 
     def wins(self, policy: str) -> bool | None:
-        """True when ``policy`` needs more stock than the lead to serve as well (None: no curve)."""
+        """True when ``policy`` needs more stock than the lead to serve as well.
+
+        None when the curves cannot tell: no curve, or the rule's lowest point already
+        serves better than the lead but with more stock (nothing to read it against).
+        """
         row = self.equal[self.equal["policy"] == policy]
         if row.empty:
             return None
         reach, ratio = str(row["reach"].iloc[0]), float(row["stock_ratio"].iloc[0])
-        return reach == "above" or (reach == "on" and ratio > 1.0)
+        if reach == "below":
+            return None if ratio > 1.0 else False
+        return reach == "above" or ratio > 1.0

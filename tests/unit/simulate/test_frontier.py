@@ -8,7 +8,13 @@ import pytest
 
 from simulate_cases import world
 from snop.simulate.engine import SimulationSettings, simulate
-from snop.simulate.frontier import EQUAL_COLUMNS, equal_service, run_name, trace
+from snop.simulate.frontier import (
+    EQUAL_COLUMNS,
+    Comparison,
+    equal_service,
+    run_name,
+    trace,
+)
 from snop.simulate.policies import naive_policy
 from snop.simulate.report import score
 
@@ -43,6 +49,20 @@ def test_out_of_reach_and_already_there_are_named() -> None:
     below = equal_service(CURVE, fill_rate=0.75, stock=50.0).iloc[0]
     assert below["reach"] == "below" and below["stock_needed"] == pytest.approx(100.0)
     assert np.isnan(below["fill_at_stock"])  # less stock than the rule with no buffer
+
+
+def wins_at(fill_rate: float, stock: float) -> bool | None:
+    return Comparison(CURVE, equal_service(CURVE, fill_rate, stock)).wins("naive")
+
+
+def test_the_verdict_at_equal_service_says_only_what_the_curve_shows() -> None:
+    assert wins_at(0.92, 250.0) is True  # the rule needs 380 to serve as well
+    assert wins_at(0.92, 450.0) is False  # 380 is enough for the rule
+    assert wins_at(0.99, 2000.0) is True  # no buffer traced serves as well
+    assert wins_at(0.75, 150.0) is False  # less stock, no buffer, and it serves better
+    # With no buffer the rule serves better but holds more: the curve cannot tell.
+    assert wins_at(0.75, 50.0) is None
+    assert Comparison(CURVE, equal_service(CURVE, 0.9, 1.0)).wins("minmax") is None
 
 
 def test_a_noisy_dip_does_not_bend_the_curve_backwards() -> None:
