@@ -17,7 +17,6 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.seasonal import STL  # type: ignore[import-untyped]
 
 MIN_RELATIVE_SPREAD = 0.05
 MIN_RELATIVE_GAP = 0.5
@@ -95,6 +94,9 @@ def cleanse_outliers(
 
 
 def _expected(y: pd.Series, season_length: int, window: int) -> pd.Series:
+    # Imported here: statsmodels takes half a second to load.
+    from statsmodels.tsa.seasonal import STL  # type: ignore[import-untyped]
+
     if season_length > 1 and len(y) >= 2 * season_length and y.nunique() > 2:
         # A long seasonal smoother keeps the seasonal pattern nearly fixed from year to year:
         # on three years of history a flexible one would absorb the very spikes we look for.

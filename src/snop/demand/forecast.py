@@ -32,27 +32,16 @@ import dataclasses
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm  # type: ignore[import-untyped]
-from statsforecast import StatsForecast
-from statsforecast.models import (
-    ADIDA,
-    IMAPA,
-    MSTL,
-    TSB,
-    AutoARIMA,
-    AutoCES,
-    AutoETS,
-    AutoTheta,
-    CrostonOptimized,
-    Naive,
-    SeasonalNaive,
-)
+from scipy import special  # type: ignore[import-untyped]
 
 from snop.errors import InvalidInput, Issue
+
+if TYPE_CHECKING:
+    from statsforecast import StatsForecast
 
 Pool = Literal["continuous", "intermittent"]
 Method = Literal["select", "ensemble"]
@@ -158,20 +147,23 @@ def candidate_names(pool: Pool, season_length: int, n_obs: int) -> list[str]:
 
 
 def _make_model(name: str, season_length: int) -> Any:
+    # Imported here: statsforecast takes seconds to load, and most commands never forecast.
+    from statsforecast import models as sf
+
     m = season_length
     factories: dict[str, Any] = {
-        "AutoETS": lambda: AutoETS(season_length=m),
-        "AutoARIMA": lambda: AutoARIMA(season_length=m),
-        "AutoTheta": lambda: AutoTheta(season_length=m),
-        "CES": lambda: AutoCES(season_length=m),
-        "MSTL": lambda: MSTL(season_length=m, trend_forecaster=AutoETS(model="ZZN")),
-        "CrostonOptimized": CrostonOptimized,
+        "AutoETS": lambda: sf.AutoETS(season_length=m),
+        "AutoARIMA": lambda: sf.AutoARIMA(season_length=m),
+        "AutoTheta": lambda: sf.AutoTheta(season_length=m),
+        "CES": lambda: sf.AutoCES(season_length=m),
+        "MSTL": lambda: sf.MSTL(season_length=m, trend_forecaster=sf.AutoETS(model="ZZN")),
+        "CrostonOptimized": sf.CrostonOptimized,
         # TSB needs its smoothing weights; 0.1 for both is the common textbook choice.
-        "TSB": lambda: TSB(alpha_d=0.1, alpha_p=0.1),
-        "ADIDA": ADIDA,
-        "IMAPA": IMAPA,
-        NAIVE: Naive,
-        SEASONAL_NAIVE: lambda: SeasonalNaive(season_length=m),
+        "TSB": lambda: sf.TSB(alpha_d=0.1, alpha_p=0.1),
+        "ADIDA": sf.ADIDA,
+        "IMAPA": sf.IMAPA,
+        NAIVE: sf.Naive,
+        SEASONAL_NAIVE: lambda: sf.SeasonalNaive(season_length=m),
     }
     return factories[name]()
 
@@ -314,23 +306,14 @@ def _pool_models(pool: Pool, settings: ForecastSettings, shortest: int) -> list[
     return names
 
 
-class _FailureMarker(Naive):
-    """statsforecast's fallback, used only to mark a model's failure on a series as NaN.
-
-    statsforecast quietly puts the fallback's forecast under the failed model's name; NaN
-    makes the failure visible (recorded in ``fallbacks``), keeps a failed model out of the
-    backtest ranking and the ensemble, and works across worker processes.
-    """
-
-    def forecast(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        result = super().forecast(*args, **kwargs)
-        return {k: np.full(np.shape(v), np.nan) for k, v in result.items()}
-
-
 def _statsforecast(names: Sequence[str], settings: ForecastSettings) -> StatsForecast:
+    from statsforecast import StatsForecast
+
+    from snop.demand.failure import FailureMarker
+
     models = [_make_model(n, settings.season_length) for n in names]
     return StatsForecast(
-        models=models, freq=1, n_jobs=settings.n_jobs, fallback_model=_FailureMarker()
+        models=models, freq=1, n_jobs=settings.n_jobs, fallback_model=FailureMarker()
     )
 
 
@@ -554,7 +537,7 @@ def _empirical_intervals(
     spread = rows["unique_id"].map(sigma).to_numpy() * np.sqrt(rows["step"].to_numpy())
     out = forecast.copy()
     for level in settings.levels:
-        z = float(norm.ppf(0.5 + level / 200))
+        z = float(special.ndtri(0.5 + level / 200))
         out.loc[missing, f"lo_{level}"] = rows["forecast"].to_numpy() - z * spread
         out.loc[missing, f"hi_{level}"] = rows["forecast"].to_numpy() + z * spread
     return out

@@ -13,8 +13,6 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
-from hierarchicalforecast.core import HierarchicalReconciliation  # type: ignore[import-untyped]
-from hierarchicalforecast.methods import BottomUp, MinTrace  # type: ignore[import-untyped]
 
 # Level name -> the columns that identify a node of that level.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -27,17 +25,20 @@ LEVELS: dict[str, tuple[str, ...]] = {
 BOTTOM = "product_segment"
 
 
+# Top-down methods need a strict tree; product x segment under both family and segment
+# is a grouped structure, so only bottom-up and MinTrace variants apply.
+RECONCILERS = ("bottom_up", "mint_ols", "mint_wls_struct")
+
+
 def _reconcilers() -> dict[str, object]:
-    # Top-down methods need a strict tree; product x segment under both family and segment
-    # is a grouped structure, so only bottom-up and MinTrace variants apply.
+    # Imported here: hierarchicalforecast takes a second to load, most commands never use it.
+    from hierarchicalforecast.methods import BottomUp, MinTrace  # type: ignore[import-untyped]
+
     return {
         "bottom_up": BottomUp(),
         "mint_ols": MinTrace(method="ols"),
         "mint_wls_struct": MinTrace(method="wls_struct"),
     }
-
-
-RECONCILERS = tuple(_reconcilers())
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,8 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataF
     demand cannot be negative.
     """
     reconciler = _reconcilers()[method]
+    from hierarchicalforecast.core import HierarchicalReconciliation  # type: ignore[import-untyped]
+
     engine = HierarchicalReconciliation(reconcilers=[reconciler])
     y_hat = base.rename(columns={"forecast": "base"})[["unique_id", "ds", "base"]]
     order = hierarchy.summing["unique_id"]

@@ -40,8 +40,6 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import theilslopes  # type: ignore[import-untyped]
-from statsmodels.tsa.seasonal import STL  # type: ignore[import-untyped]
 
 from snop.errors import InvalidInput, Issue
 from snop.frames import PERIOD_PATTERN, issues_where, period_range, period_to_index
@@ -650,6 +648,9 @@ def _stl_strengths(
     series met before (a product bought by one segment has the same series in both frames)
     is looked up in ``seen`` rather than decomposed again; new ones are added to it.
     """
+    # Imported here: statsmodels takes half a second to load.
+    from statsmodels.tsa.seasonal import STL  # type: ignore[import-untyped]
+
     trend_strength = np.full(demand.shape[0], np.nan)
     seasonal_strength = np.full(demand.shape[0], np.nan)
     resid = np.full(demand.shape, np.nan)
@@ -698,6 +699,9 @@ def _significant_slopes(demand: FloatArray, rows: BoolArray) -> BoolArray:
     scipy corrects the confidence interval for tied values, which sporadic demand is full
     of (every zero month ties with the others).
     """
+    # Imported here: scipy.stats takes a quarter of a second to load.
+    from scipy.stats import theilslopes  # type: ignore[import-untyped]
+
     significant = np.zeros(demand.shape[0], dtype=np.bool_)
     for i in np.flatnonzero(rows):
         series = demand[i][~np.isnan(demand[i])]

@@ -28,8 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsforecast import StatsForecast
-from statsforecast.models import HistoricAverage, Naive, SeasonalNaive, WindowAverage
 
 from snop.demand.forecast import ForecastSettings
 from snop.demand.plan import CONSENSUS, OVERRIDE_COLUMNS, DemandInputs, plan_demand
@@ -131,6 +129,8 @@ Policy = Callable[[PolicyContext], "Decision | pd.DataFrame"]
 
 def _statsforecast(panel: pd.DataFrame, models: Sequence[Any], months: int) -> pd.DataFrame:
     """Forecast ``months`` ahead with statsforecast (quietly: short series warn)."""
+    from statsforecast import StatsForecast
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         frame: pd.DataFrame = StatsForecast(models=list(models), freq=1).forecast(
@@ -221,6 +221,8 @@ class NaivePolicy:
     def __call__(self, context: PolicyContext) -> Decision:
         """Decide this month's (and the fence's) starts."""
         months = _lookahead(context)
+        from statsforecast.models import Naive, SeasonalNaive
+
         models = [SeasonalNaive(season_length=12), Naive()]
         forecast = _flat_forecast(context, models, months, "Naive")
         lead = context.company.lead_time
@@ -253,6 +255,8 @@ class MinMaxPolicy:
     def __call__(self, context: PolicyContext) -> Decision:
         """Decide this month's (and the fence's) starts."""
         months = _lookahead(context)
+        from statsforecast.models import HistoricAverage, WindowAverage
+
         models = [WindowAverage(window_size=self.window), HistoricAverage()]
         forecast = _flat_forecast(context, models, months, "HistoricAverage")
         lead = context.company.lead_time.reindex(forecast.index).fillna(0).astype(float)
