@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,15 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("init", "import", "export", "template", "demo", "status"):
         assert command in result.stdout
+
+
+def test_the_command_starts_without_loading_the_forecasting_libraries() -> None:
+    """They take seconds to import; every command paid for them before it did anything."""
+    heavy = ["statsforecast", "hierarchicalforecast", "statsmodels", "scipy.stats", "dask"]
+    code = f"import sys, snop.cli.main; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []
 
 
 def test_status_as_json(demo_db: Path) -> None:
