@@ -12,18 +12,15 @@ Figures in bench/RESULTS.md ("Why snop does not win on the demo company").
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
 
-from snop.demand.plan import CONSENSUS, OVERRIDE_COLUMNS, DemandInputs, plan_demand
-from snop.frames import shift_period
+from snop.demand.plan import CONSENSUS
 from snop.simulate.policies import PolicyContext, SnopPolicy
 
 Z_80 = 1.2816
 """Standard normal quantile of the 80% interval's upper bound."""
-EVENT_COLUMNS = ("product_id", "family", "period_from", "period_to", "change_pct", "change_qty")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,18 +30,7 @@ class UpperQuantilePolicy(SnopPolicy):
     z: float = 0.674
 
     def _demand(self, context: PolicyContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-        world = context.company
-        inputs = DemandInputs(
-            history=context.history,
-            products=world.products,
-            customers=world.customers,
-            segments=world.segments,
-            events=pd.DataFrame(columns=[*EVENT_COLUMNS, "reason"]),
-            overrides=pd.DataFrame(columns=list(OVERRIDE_COLUMNS)),
-        )
-        settings = dataclasses.replace(self.forecast, horizon=self.horizon)
-        cutoff = shift_period(context.month, -1)
-        demand = plan_demand(inputs, settings, cutoff=cutoff, engine=self.engine)
+        demand = self.demand_plan(context)
         values = demand.values[demand.values["stream"] == CONSENSUS]
         sigma = (values["hi_80"] - values["quantity"]).clip(lower=0).fillna(0) / Z_80
         raised = values.assign(quantity=values["quantity"] + self.z * sigma)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from snop.demand.forecast import ForecastSettings
-from snop.demand.plan import CONSENSUS, OVERRIDE_COLUMNS, DemandInputs, plan_demand
+from snop.demand.plan import CONSENSUS, OVERRIDE_COLUMNS, DemandInputs, DemandPlan, plan_demand
 from snop.frames import index_to_period, period_to_index, shift_period
 from snop.simulate.world import Company, Position
 from snop.supply.plan import plan_supply
@@ -331,6 +331,13 @@ class SnopPolicy:
 
     def _demand(self, context: PolicyContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The consensus (= statistical) demand per product x segment x month and its errors."""
+        demand = self.demand_plan(context)
+        values = demand.values[demand.values["stream"] == CONSENSUS]
+        consensus = values[["product_id", "segment", "period", "quantity"]].reset_index(drop=True)
+        return consensus, demand.backtest_errors
+
+    def demand_plan(self, context: PolicyContext) -> DemandPlan:
+        """The demand plan as the cycle makes it from the history known at ``context.month``."""
         world = context.company
         settings = dataclasses.replace(self.forecast, horizon=self.horizon)
         inputs = DemandInputs(
@@ -342,10 +349,7 @@ class SnopPolicy:
             overrides=pd.DataFrame(columns=list(OVERRIDE_COLUMNS)),
         )
         cutoff = shift_period(context.month, -1)
-        demand = plan_demand(inputs, settings, cutoff=cutoff, engine=self.engine)
-        values = demand.values[demand.values["stream"] == CONSENSUS]
-        consensus = values[["product_id", "segment", "period", "quantity"]].reset_index(drop=True)
-        return consensus, demand.backtest_errors
+        return plan_demand(inputs, settings, cutoff=cutoff, engine=self.engine)
 
     @staticmethod
     def _inventory(context: PolicyContext) -> pd.DataFrame:
