@@ -125,10 +125,9 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataF
     its bottom series. Negative bottom values are set to 0 before summing up again, since
     demand cannot be negative.
     """
-    reconciler = _reconcilers()[method]
     from hierarchicalforecast.core import HierarchicalReconciliation  # type: ignore[import-untyped]
 
-    engine = HierarchicalReconciliation(reconcilers=[reconciler])
+    engine = HierarchicalReconciliation(reconcilers=[_reconcilers()[method]])
     y_hat = base.rename(columns={"forecast": "base"})[["unique_id", "ds", "base"]]
     order = hierarchy.summing["unique_id"]
     y_hat = y_hat.set_index("unique_id").loc[order].reset_index()

@@ -15,7 +15,8 @@ its production frame). Three come with snop:
   up to the maximum (a further month of demand).
 
 Every policy sees only the months before its own; the frozen fence holds what earlier
-decisions started inside it (see :mod:`snop.simulate.engine`).
+decisions started inside it (see :mod:`snop.simulate.engine`). statsforecast is imported
+where a policy forecasts, as in :mod:`snop.demand.forecast`: it takes seconds to load.
 """
 
 from __future__ import annotations
