@@ -59,7 +59,15 @@ def test_safety_stock_table(demo_db: Path) -> None:
     assert any(r["safety_stock"] > 0 for r in rows)
 
 
-@pytest.mark.parametrize(("case", "optimum"), [("red_tomato", 422_275.0), ("sailco", 78_450.0)])
+@pytest.mark.parametrize(
+    ("case", "optimum"),
+    [
+        ("red_tomato", 422_275.0),
+        ("sailco", 78_450.0),
+        ("red_tomato_contract", 422_275.0),
+        ("sailco_contract", 78_450.0),
+    ],
+)
 def test_a_planning_workbook_reproduces_its_published_optimum(case: str, optimum: float) -> None:
     plan = _json("plan", str(GOLDEN / case / "input"))
     assert plan["status"] == "optimal" and plan["version"] is None
@@ -70,6 +78,39 @@ def test_a_planning_workbook_reproduces_its_published_optimum(case: str, optimum
         assert got[column].round(2).tolist() == pytest.approx(
             expected[column].tolist(), abs=0.01
         ), column
+
+
+def test_a_contract_only_workbook_as_xlsx_keeps_the_demand_plan_promise(tmp_path: Path) -> None:
+    """Red Tomato written only from the contract, as one .xlsx: nothing owed in June."""
+    book = tmp_path / "red_tomato.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for sheet in sorted((GOLDEN / "red_tomato_contract" / "input").glob("*.csv")):
+            pd.read_csv(sheet, dtype=str).to_excel(writer, sheet_name=sheet.stem, index=False)
+    plan = _json("plan", str(book))
+    assert plan["total_cost"] == pytest.approx(422_275.0, abs=0.5)
+    june = [row for row in plan["products"] if row["period"] == "2027-06"]
+    assert june[0]["backlog"] == pytest.approx(0.0, abs=1e-6)
+    assert plan["costs"]["owed_at_end"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_demand_that_cannot_all_be_met_says_who_is_short_and_why(tmp_path: Path) -> None:
+    folder = tmp_path / "tight"
+    shutil.copytree(GOLDEN / "sailco_contract" / "input", folder)
+    resources = folder / "resources.csv"
+    resources.write_text(resources.read_text().replace(",40,1000,", ",40,0,"))
+    result = snop("plan", str(folder), "--json")
+    assert result.returncode == 3
+    plan = json.loads(result.stdout)
+    assert plan["status"] == "infeasible" and plan["total_cost"] is None
+    (reason,) = plan["explanation"]["reasons"]
+    # 200 boats wanted, 10 in stock and 4 x 40 made: 30 cannot be served by April.
+    assert "BOAT would still owe 30 units at the end of 2027-04" in reason
+    assert "demand_plan is served in full" in reason
+    late = pd.DataFrame(plan["explanation"]["late"])
+    assert set(late["cause"]) == {"capacity"} and "YARD" in late["detail"].iloc[0]
+    assert late.loc[late["period"] == "2027-04", "backlog"].sum() == pytest.approx(30.0)
+    sentences = " ".join(plan["explanation"]["sentences"])
+    assert "Boat yard (YARD) at Sailco is full from 2027-01 to 2027-04" in sentences
 
 
 def test_an_impossible_plan_exits_3_and_names_the_broken_promise(tmp_path: Path) -> None:

@@ -165,8 +165,9 @@ PRODUCTS = Sheet(
         ),
         _qty(
             "end_backlog",
-            "Most units still owed to customers at the end of the planning horizon; "
-            "empty = no limit (0 = every order must be shipped by the end).",
+            "Most units still owed to customers at the end of the planning horizon. "
+            "Empty: 0 when a demand_plan is planned (it is served in full by its end), "
+            "no limit when a forecast is (what is still owed is priced above making it).",
             required=False,
             nullable=True,
         ),

@@ -171,6 +171,7 @@ def load_inputs(
         safety_stock=by_product,
         frozen=fence,
         settings=settings,
+        demand_given=source == "demand_plan",
     )
     return PlanInputs(problem, source, forecast_id, measure, frozen, safety, targets, notes)
 

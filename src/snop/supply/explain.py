@@ -510,8 +510,15 @@ def _end_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> 
             f"{row['product_id']} would still owe {_units(row['end_backlog'] + over)} units at "
             f"the end of {last}, over its end_backlog limit of {_units(row['end_backlog'])}: "
             "the resources cannot make its demand in time."
+            + (_GIVEN_DEMAND if problem.demand_given else "")
         )
     return reasons
+
+
+_GIVEN_DEMAND = (
+    " A demand_plan is served in full by its last month unless the products sheet's "
+    "end_backlog allows some to stay owed."
+)
 
 
 def _fence_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> list[str]:

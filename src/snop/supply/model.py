@@ -34,6 +34,8 @@ _LEVEL_SHARE = 0.5
 """Level: a unit of production change costs half a lowest-priority backorder."""
 _CHASE_SHARE = 0.9
 """Chase: stock above target costs 90% of a lowest-priority backorder, per month."""
+_TIE_BREAK = 0.01
+"""A unit owed at the end costs a cent more than serving it, even when nothing costs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +179,8 @@ def build_lp(problem: SupplyProblem, *, elastic: bool = False) -> SupplyLp:
     b = _Builder()
     make = _make_columns(b, problem, sets, elastic)
     buy = _buy_columns(b, problem, sets, elastic)
-    inv = b.add_columns("inv", _grid(sets, "p"), _per_product(sets, "holding_cost"))
+    holding = 0.0 if elastic else _per_product(sets, "holding_cost")
+    inv = b.add_columns("inv", _grid(sets, "p"), holding)
     ship, back = _segment_columns(b, problem, sets, elastic)
     ot = _overtime_columns(b, problem, sets, elastic)
     work = _labour_columns(b, sets, elastic)
@@ -313,6 +316,48 @@ def _unit_cost(problem: SupplyProblem, sets: _Sets) -> np.ndarray:
     return total
 
 
+def _dearest_serving_cost(problem: SupplyProblem, sets: _Sets) -> np.ndarray:
+    """Per product: the most that serving one more unit inside the horizon can cost.
+
+    Made in the first month at the dearest hour of every resource on its routing (regular
+    or overtime, plus a worker hired and laid off for it on a people-driven resource) or
+    bought in, and held to the end.
+    A unit still owed when the horizon ends is valued above this (plus the backorders of
+    the months it will still wait), so deferring work past the horizon never looks
+    cheaper than doing it, whatever the capacity and labour costs.
+    """
+    resources = problem.resources.set_index("resource_id")
+    hour = resources[["regular_cost", "overtime_cost"]].astype(float).max(axis=1)
+    if not sets.labour.empty:
+        labour = sets.labour.set_index("resource_id")
+        worker_hour = (
+            labour["cost_per_worker"] + labour["hire_cost"] + labour["layoff_cost"]
+        ) / labour["hours_per_worker"].where(labour["hours_per_worker"] > 0)
+        hour = hour + worker_hour.reindex(hour.index).fillna(0.0)
+    routed = problem.routings.assign(
+        cost=problem.routings["hours_per_unit"].to_numpy(dtype=float)
+        * hour.reindex(problem.routings["resource_id"]).fillna(0.0).to_numpy()
+    )
+    hours = routed.groupby("product_id")["cost"].sum()
+    products = sets.products
+    in_house = products["unit_cost"].to_numpy(dtype=float) + hours.reindex(
+        products["product_id"]
+    ).fillna(0.0).to_numpy(dtype=float)
+    bought = products["subcontract_cost"].fillna(0.0).to_numpy(dtype=float)
+    held = products["holding_cost"].to_numpy(dtype=float) * sets.n_periods
+    dearest: np.ndarray = np.maximum(in_house, bought) + held
+    return dearest
+
+
+def _margin(sets: _Sets) -> np.ndarray:
+    """Per product: the margin lost if a customer owed a unit walks away (price - cost)."""
+    products = sets.products
+    margin: np.ndarray = (
+        products["price"].to_numpy(dtype=float) - products["unit_cost"].to_numpy(dtype=float)
+    ).clip(min=0.0)
+    return margin
+
+
 def _frozen_positions(
     problem: SupplyProblem, sets: _Sets, keys: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -359,12 +404,14 @@ def _segment_columns(
     backorder = sets.products["backorder_cost"].to_numpy(dtype=float)[pair_p]
     weighted = np.repeat(backorder * sets.pairs["weight"].to_numpy(), n_t)
     back = b.add_columns("back", keys, 0.0 if elastic else weighted)
-    # Still owed when the horizon ends: it will have to be made later, so it costs what
-    # making it costs - else the last months' demand would look cheaper to leave unserved.
     end = keys["t"].to_numpy() == n_t - 1
-    owed = b.add_columns(
-        "owed_at_end", keys[end], 0.0 if elastic else _unit_cost(problem, sets)[pair_p]
+    lead = sets.products["lead_time"].to_numpy(dtype=float)[pair_p]
+    waiting = backorder * sets.pairs["weight"].to_numpy() * (lead + 1.0)
+    owed_cost = (
+        np.maximum(_dearest_serving_cost(problem, sets)[pair_p] + waiting, _margin(sets)[pair_p])
+        + _TIE_BREAK
     )
+    owed = b.add_columns("owed_at_end", keys[end], 0.0 if elastic else owed_cost)
     rows = b.add_rows("owed_at_end", keys[end], 0.0, 0.0)
     b.add_terms(rows.start + np.arange(rows.size), owed.start + np.arange(owed.size), 1.0)
     b.add_terms(rows.start + np.arange(rows.size), back.start + np.flatnonzero(end), -1.0)

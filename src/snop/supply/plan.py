@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,6 +168,8 @@ def _failed_plan(problem: SupplyProblem, solution: LpSolution, stats: SolverStat
         elastic = build_lp(problem, elastic=True)
         relaxed = solve_lp(elastic, solver="choose", time_limit=problem.settings.time_limit)
         explanation = diagnose_infeasible(problem, elastic, relaxed)
+        if relaxed.ok:
+            explanation = _with_closest_plan(explanation, problem, elastic, relaxed)
     else:
         explanation = Explanation.failure(solution.status, problem.settings.time_limit)
     empty = pd.DataFrame()
@@ -185,6 +188,62 @@ def _failed_plan(problem: SupplyProblem, solution: LpSolution, stats: SolverStat
         stats=stats,
         frozen_periods=problem.frozen_periods,
     )
+
+
+def _with_closest_plan(
+    diagnosis: Explanation, problem: SupplyProblem, elastic: SupplyLp, relaxed: LpSolution
+) -> Explanation:
+    """Add who is short and why: the cheapest plan that breaks only the named promises.
+
+    The promises are loosened by exactly what the diagnosis found must give way, and that
+    plan's bottlenecks, late orders and service are told after the diagnosis. Its cost is
+    not reported: a plan that breaks a promise is never offered as the cheaper plan.
+    """
+    closest = _loosened(problem, elastic, relaxed)
+    solution = solve_lp(build_lp(closest), solver="choose", time_limit=closest.settings.time_limit)
+    if not solution.ok:
+        return diagnosis
+    lp = build_lp(closest)
+    frames = _frames(closest, lp, solution)
+    told = explain(closest, frames, _costs(closest, lp, solution))
+    head = "With only those promises broken, the plan would run like this:"
+    return Explanation(
+        sentences=[*diagnosis.sentences, head, *told.sentences[1:]],
+        bottlenecks=told.bottlenecks,
+        late=told.late,
+        reasons=diagnosis.reasons,
+    )
+
+
+def _loosened(problem: SupplyProblem, elastic: SupplyLp, relaxed: LpSolution) -> SupplyProblem:
+    """The problem with each broken promise moved to what can be kept (a hair looser)."""
+    products = problem.products.reset_index(drop=True).copy()
+    slack = 1e-6
+    for name, column, sign in (
+        ("end_inventory_gap", "end_inventory", -1.0),
+        ("end_backlog_gap", "end_backlog", 1.0),
+    ):
+        block = elastic.columns.get(name)
+        if block is None:
+            continue
+        p = block.keys["p"].to_numpy()
+        gap = relaxed.col_value[block.slice]
+        moved = products.loc[p, column].to_numpy(dtype=float) + sign * (gap + slack)
+        products.loc[p, column] = np.maximum(moved, 0.0)
+    frozen = problem.frozen
+    rows = elastic.rows.get("fence")
+    if rows is not None:
+        made = relaxed.col_value[elastic.columns["make"].slice]
+        keys = elastic.columns["make"].keys
+        held = keys.assign(
+            product_id=products["product_id"].to_numpy()[keys["p"].to_numpy()],
+            period=np.asarray(problem.periods)[keys["t"].to_numpy()],
+            quantity=made,
+        )
+        frozen = held[held["period"].isin(problem.frozen_periods)][
+            ["product_id", "period", "quantity"]
+        ]
+    return dataclasses.replace(problem, products=products, frozen=frozen)
 
 
 def _values(lp: SupplyLp, solution: LpSolution, name: str) -> np.ndarray:

@@ -693,7 +693,7 @@ def _coverage_days(
     month = np.where(found, reached.argmax(axis=1), 0)
 
     rate = quantity[row_product, month] / days[month]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inside = elapsed[month] - elapsed[start] + (goal - cumulative[row_product, month]) / rate
         tail_quantity = quantity[:, -TAIL_MONTHS:].sum(axis=1)[row_product]
         tail_rate = tail_quantity / days[-TAIL_MONTHS:].sum()

@@ -85,6 +85,9 @@ class SupplyProblem:
     frozen: pd.DataFrame = field(default_factory=pd.DataFrame)
     receipts: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: PlanSettings = field(default_factory=PlanSettings)
+    demand_given: bool = False
+    """The demand is a given ``demand_plan``, not a forecast: the contract promises that
+    nothing is left owed at the end of its horizon, so ``end_backlog`` defaults to 0."""
 
     @property
     def frozen_periods(self) -> list[str]:
@@ -170,6 +173,8 @@ def prepare(problem: SupplyProblem) -> SupplyProblem:
     problem never reaches the solver.
     """
     products = _with_defaults(problem.products, _PRODUCT_DEFAULTS)
+    if problem.demand_given:
+        products["end_backlog"] = products["end_backlog"].astype(float).fillna(0.0)
     products["lead_time"] = products["lead_time"].astype(np.int64)
     if "family" not in products:
         products["family"] = products["product_id"]
@@ -205,6 +210,7 @@ def prepare(problem: SupplyProblem) -> SupplyProblem:
         frozen=problem.frozen,
         receipts=problem.receipts,
         settings=problem.settings,
+        demand_given=problem.demand_given,
     )
     issues = _cross_issues(prepared)
     if issues:
