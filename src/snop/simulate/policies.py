@@ -34,7 +34,7 @@ from snop.demand.forecast import ForecastSettings
 from snop.demand.plan import CONSENSUS, OVERRIDE_COLUMNS, DemandInputs, DemandPlan, plan_demand
 from snop.frames import index_to_period, period_to_index, shift_period
 from snop.simulate.world import Company, Position
-from snop.supply.plan import plan_supply
+from snop.supply.plan import SupplyPlan, plan_supply
 from snop.supply.policy import Measure, backtest_safety_stocks
 from snop.supply.problem import PlanSettings, SupplyProblem, horizon
 
@@ -294,18 +294,49 @@ class SnopPolicy:
 
     def __call__(self, context: PolicyContext) -> Decision:
         """Forecast, set safety stocks and plan supply from the start of ``context.month``."""
-        world = context.company
         consensus, errors = self._demand(context)
-        periods = horizon(context.month, self.horizon)
-        lead = world.lead_time.astype(int)
-        segments = world.segments.set_index("segment")
-        targets = segments["service_target"].astype(float)
-        priorities = segments["priority"].astype(float)
-        _, safety = backtest_safety_stocks(
-            errors, consensus, lead, targets, self.measure, priorities
+        plan = self.supply_plan(context, consensus, errors)
+        expected = consensus.groupby(["product_id", "period"])["quantity"].sum().reset_index()
+        if not plan.feasible:
+            note = f"{context.month}: the plan was {plan.status}; only the fence was made"
+            return Decision(production=context.committed, forecast=expected, notes=(note,))
+        products = plan.products
+        return Decision(
+            production=products[["product_id", "period"]].assign(quantity=products["production"]),
+            subcontract=products[["product_id", "period"]].assign(quantity=products["subcontract"]),
+            forecast=expected,
         )
-        problem = SupplyProblem(
-            periods=periods,
+
+    def supply_plan(
+        self, context: PolicyContext, consensus: pd.DataFrame, errors: pd.DataFrame
+    ) -> SupplyPlan:
+        """The month's supply plan: safety stocks set, then the plan optimised."""
+        safety = self.safety_stock(context, consensus, errors)
+        return plan_supply(self.problem(context, consensus, safety))
+
+    def safety_stock(
+        self, context: PolicyContext, consensus: pd.DataFrame, errors: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Safety stock per product and month from the segments' targets and the errors."""
+        world = context.company
+        segments = world.segments.set_index("segment")
+        _, safety = backtest_safety_stocks(
+            errors,
+            consensus,
+            world.lead_time.astype(int),
+            segments["service_target"].astype(float),
+            self.measure,
+            segments["priority"].astype(float),
+        )
+        return safety
+
+    def problem(
+        self, context: PolicyContext, consensus: pd.DataFrame, safety: pd.DataFrame
+    ) -> SupplyProblem:
+        """The supply problem of the month: the plant as it stands, the demand to plan."""
+        world = context.company
+        return SupplyProblem(
+            periods=horizon(context.month, self.horizon),
             products=world.products.assign(end_inventory=0.0, end_backlog=np.nan),
             segments=world.segments,
             demand=consensus,
@@ -317,17 +348,6 @@ class SnopPolicy:
             frozen=context.committed,
             receipts=context.position.pipeline,
             settings=self.plan,
-        )
-        plan = plan_supply(problem)
-        expected = consensus.groupby(["product_id", "period"])["quantity"].sum().reset_index()
-        if not plan.feasible:
-            note = f"{context.month}: the plan was {plan.status}; only the fence was made"
-            return Decision(production=context.committed, forecast=expected, notes=(note,))
-        products = plan.products
-        return Decision(
-            production=products[["product_id", "period"]].assign(quantity=products["production"]),
-            subcontract=products[["product_id", "period"]].assign(quantity=products["subcontract"]),
-            forecast=expected,
         )
 
     def _demand(self, context: PolicyContext) -> tuple[pd.DataFrame, pd.DataFrame]:
