@@ -115,7 +115,8 @@ def allocate_safety_stock(
         "safety_stock",
         "expected_short",
     ]
-    return rows[columns].reset_index(drop=True), by_product
+    by_segment: pd.DataFrame = rows[columns].reset_index(drop=True)
+    return by_segment, by_product
 
 
 def _rows(
@@ -155,7 +156,8 @@ def _expected_short(rows: pd.DataFrame, total: np.ndarray, stock: np.ndarray) ->
         normal_loss((stock + buffer) / spread) - normal_loss((stock + buffer + group) / spread)
     )
     beyond = np.where(total[:, None] > 0, beyond, 0.0)
-    return np.clip(beyond, 0.0, None) * rows["share"].to_numpy()[:, None]
+    short: np.ndarray = np.clip(beyond, 0.0, None) * rows["share"].to_numpy()[:, None]
+    return short
 
 
 def _choose(
