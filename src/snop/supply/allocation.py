@@ -135,12 +135,10 @@ def _rows(
     ordered = group.reset_index().sort_values([*cell, "priority"], ascending=[True, True, False])
     ordered["buffer"] = ordered.groupby(cell)["group_demand"].cumsum() - ordered["group_demand"]
     rows = rows.merge(ordered, on=[*cell, "priority"])
-    rows["share"] = np.where(
-        rows["group_demand"] > 0,
-        rows["quantity"] / rows["group_demand"].where(rows["group_demand"] > 0),
-        0.0,
-    )
-    return rows.reset_index(drop=True)
+    group_demand = rows["group_demand"].where(rows["group_demand"] > 0)
+    rows["share"] = (rows["quantity"] / group_demand).fillna(0.0)
+    out: pd.DataFrame = rows.reset_index(drop=True)
+    return out
 
 
 def _expected_short(rows: pd.DataFrame, total: np.ndarray, stock: np.ndarray) -> np.ndarray:
