@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -116,7 +116,8 @@ VARIANTS |= {
 class PooledError(SnopPolicy):
     """Relative forecast error pooled over ``level`` ('family' or 'all') x step, each series'
     error = pooled relative error x its mean forecast; ``seasonal`` scales each month's
-    safety stock by that month's forecast over the product's mean."""
+    safety stock by that month's forecast over the product's mean.
+    """
 
     level: str = "family"
     seasonal: bool = False
@@ -194,7 +195,8 @@ VARIANTS |= {
 @dataclass(frozen=True, slots=True)
 class ShortSeasonal(ForecastCover):
     """Seasonal naive as one more ensemble member (share 1/(members+1)) on series with
-    fewer than ``seasons`` years of history; safety stock as ``months`` of cover (0 = snop's)."""
+    fewer than ``seasons`` years of history; safety stock as ``months`` of cover (0 = snop's).
+    """
 
     seasons: int = 3
     members: int = 3
@@ -232,7 +234,8 @@ VARIANTS |= {
 class Allocated(ShortSeasonal):
     """Safety stock allocated across products to meet each segment's fill rate at least
     holding cost (`snop.supply.allocation`), the error scaled to each month's forecast;
-    ``pool`` shrinks each series' relative error toward its family's."""
+    ``pool`` shrinks each series' relative error toward its family's.
+    """
 
     pool: float = 0.0
     inflate: float = 1.0
@@ -348,7 +351,8 @@ def with_realized(errors: pd.DataFrame, memory: dict, context: PolicyContext) ->
 class CapacityAware(Allocated):
     """Plans twice: where the first plan fills a product's resources for a run of months,
     the plant cannot catch up a surprise inside the run, so each month of it is protected
-    against the error of the whole run so far (the months' errors added as variances)."""
+    against the error of the whole run so far (the months' errors added as variances).
+    """
 
     def supply_plan(
         self, context: PolicyContext, consensus: pd.DataFrame, errors: pd.DataFrame
@@ -365,7 +369,7 @@ class CapacityAware(Allocated):
 
 
 def widen_over_full_runs(monthly: pd.DataFrame, plan: Any, context: PolicyContext) -> pd.DataFrame:
-    """sigma of each month inside a run of full months: sqrt of the run's variances so far."""
+    """Sigma of each month inside a run of full months: sqrt of the run's variances so far."""
     resources = plan.resources
     full = resources.loc[resources["full"], ["resource_id", "period"]]
     if full.empty:
@@ -395,7 +399,8 @@ VARIANTS |= {
 @dataclass(frozen=True, slots=True)
 class CapacityProbe(Allocated):
     """Finds where capacity binds by planning the upper ``z`` quantile of demand first;
-    inside those runs each month is protected against the run's error so far."""
+    inside those runs each month is protected against the run's error so far.
+    """
 
     z: float = 1.2816
 
@@ -467,7 +472,8 @@ VARIANTS |= {"oracle": lambda f: Oracle(forecast=f)}
 class Feedback(CapacityProbe):
     """Corrects each segment's shortage allowance by the fill rate it has measured: the
     allowance is divided by the ratio of the shortage measured over the months so far to
-    the shortage its target allows (shrunk toward 1 by ``prior`` months)."""
+    the shortage its target allows (shrunk toward 1 by ``prior`` months).
+    """
 
     prior: float = 3.0
 
@@ -516,4 +522,119 @@ class Feedback(CapacityProbe):
 VARIANTS |= {
     "feedback": lambda f: Feedback(forecast=f),
     "feedback_inf": lambda f: Feedback(forecast=f, inflate=1.2),
+}
+
+
+VARIANTS |= {
+    "feedback_p1": lambda f: Feedback(forecast=f, prior=1.0),
+    "feedback_p1_inf": lambda f: Feedback(forecast=f, prior=1.0, inflate=1.2),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Newsvendor(Allocated):
+    """Safety stock at each product's critical ratio b / (b + h) of its forecast error."""
+
+    def allocate(
+        self, context: PolicyContext, consensus: pd.DataFrame, monthly: pd.DataFrame
+    ) -> pd.DataFrame:
+        from scipy.special import ndtri  # type: ignore[import-untyped]
+
+        products = context.company.products.set_index("product_id")
+        ratio = products["backorder_cost"] / (products["backorder_cost"] + products["holding_cost"])
+        z = pd.Series(ndtri(ratio.clip(0.5, 0.999).to_numpy()), index=ratio.index)
+        pooled = (
+            monthly.assign(var=monthly["sigma"] ** 2)
+            .groupby(["product_id", "period"], as_index=False)["var"]
+            .sum()
+        )
+        pooled["safety_stock"] = pooled["product_id"].map(z) * np.sqrt(pooled["var"])
+        return pooled[["product_id", "period", "safety_stock"]].fillna(0.0)
+
+
+VARIANTS |= {"newsvendor": lambda f: Newsvendor(forecast=f)}
+
+
+@dataclass(frozen=True, slots=True)
+class NewsvendorProbe(CapacityProbe):
+    """The capacity probe with safety stock at each product's critical ratio."""
+
+    def allocate(
+        self, context: PolicyContext, consensus: pd.DataFrame, monthly: pd.DataFrame
+    ) -> pd.DataFrame:
+        return Newsvendor.allocate(self, context, consensus, monthly)  # type: ignore[arg-type]
+
+
+VARIANTS |= {"nv_probe": lambda f: NewsvendorProbe(forecast=f)}
+
+
+@dataclass(frozen=True, slots=True)
+class TargetsAndCost(Allocated):
+    """The larger of the stock the segments' targets need (allocated at least holding cost)
+    and the stock each product's own critical ratio b / (b + h) asks for.
+    """
+
+    def allocate(
+        self, context: PolicyContext, consensus: pd.DataFrame, monthly: pd.DataFrame
+    ) -> pd.DataFrame:
+        targets = Allocated.allocate(self, context, consensus, monthly)
+        cost = Newsvendor.allocate(self, context, consensus, monthly)  # type: ignore[arg-type]
+        both = targets.merge(cost, on=["product_id", "period"], how="outer", suffixes=("", "_c"))
+        both["safety_stock"] = both[["safety_stock", "safety_stock_c"]].max(axis=1).fillna(0.0)
+        return both[["product_id", "period", "safety_stock"]]
+
+
+VARIANTS |= {"targets_cost": lambda f: TargetsAndCost(forecast=f)}
+
+
+@dataclass(frozen=True, slots=True)
+class PerProduct(SnopPolicy):
+    """The safety stock snop used before the pooled allocation: each product x segment at
+    its own target (the product's stock pooled over its segments), the error constant
+    over the horizon, the opening backlog split by demand share."""
+
+    def safety_stock(
+        self, context: PolicyContext, consensus: pd.DataFrame, errors: pd.DataFrame
+    ) -> pd.DataFrame:
+        from snop.supply.policy import backtest_safety_stocks
+
+        world = context.company
+        segments = world.segments.set_index("segment")
+        _, safety = backtest_safety_stocks(
+            errors,
+            consensus,
+            world.lead_time.astype(int),
+            segments["service_target"].astype(float),
+            self.measure,
+            segments["priority"].astype(float),
+        )
+        return safety
+
+    def problem(
+        self, context: PolicyContext, consensus: pd.DataFrame, safety: pd.DataFrame
+    ) -> SupplyProblem:
+        problem = SnopPolicy.problem(self, context, consensus, safety)
+        return dataclasses.replace(problem, segment_backlog=pd.DataFrame())
+
+
+@dataclass(frozen=True, slots=True)
+class TargetsOnly(SnopPolicy):
+    """The pooled allocation for the segments' targets without the critical-ratio floor."""
+
+    def safety_stock(
+        self, context: PolicyContext, consensus: pd.DataFrame, errors: pd.DataFrame
+    ) -> pd.DataFrame:
+        from snop.supply.allocation import pooled_safety_stocks
+
+        world = context.company
+        products = world.products.assign(backorder_cost=0.0)
+        _, safety = pooled_safety_stocks(
+            errors, consensus, world.lead_time.astype(int), world.segments, products
+        )
+        return safety
+
+
+VARIANTS |= {
+    "per_product": lambda f: PerProduct(forecast=f),
+    "targets_only": lambda f: TargetsOnly(forecast=f),
 }

@@ -11,7 +11,8 @@ How a series is forecast:
    MSTL from two)
    or ``intermittent`` (intermittent or lumpy: CrostonOptimized, TSB, ADIDA, IMAPA). Naive
    and seasonal naive are always candidates, as is ``Ensemble``, the mean of the pool's
-   main models.
+   main models (and of the seasonal naive model, on continuous seasonal series with fewer
+   than `SEASONAL_MEMBER_SEASONS` seasons of history: see `ensemble_members`).
 2. A rolling-origin backtest (``backtest_windows`` windows of ``backtest_horizon`` steps
    on the most recent history) scores every candidate by its mean absolute error.
 3. ``method="ensemble"`` (the default) takes the ensemble; ``method="select"`` keeps
@@ -64,6 +65,10 @@ FAST_MODELS: dict[Pool, tuple[str, ...]] = {
 """The ensemble without AutoARIMA, its slowest member (about x5 faster on long monthly
 series), and without the candidates only the model explanation uses."""
 ARIMA_MIN_SEASONS = 4
+SEASONAL_MEMBER_SEASONS = 3
+"""A continuous series with fewer seasons of history than this has the seasonal naive
+model in its ensemble: ETS, Theta and CES cannot estimate a season from two years, so
+without it the ensemble runs flat through the peaks (bench/RESULTS.md, policy lab)."""
 NO_NATIVE_INTERVALS = frozenset({"CrostonOptimized", "TSB", "ADIDA", "IMAPA"})
 
 
@@ -246,13 +251,14 @@ def run_forecast(
     # One statsforecast run per pool and candidate list: series long enough for MSTL or
     # ARIMA get them, without holding every other series of the pool to the shortest one.
     n_obs = panel.groupby("unique_id")["ds"].size()
-    groups: dict[tuple[Pool, tuple[str, ...]], list[str]] = {}
+    groups: dict[tuple[Pool, tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for uid, n in n_obs.items():
         pool: Pool = pools.get(str(uid), "continuous")
-        names = tuple(_pool_models(pool, settings, int(n)))
-        groups.setdefault((pool, names), []).append(str(uid))
+        names = _pool_models(pool, settings, int(n))
+        key = (pool, tuple(names), tuple(ensemble_members(pool, names, settings, int(n))))
+        groups.setdefault(key, []).append(str(uid))
     parts, done = [], 0
-    for (pool, _), ids in sorted(groups.items()):
+    for (pool, _, _), ids in sorted(groups.items()):
         parts.append(_forecast_pool(panel[panel["unique_id"].isin(ids)], pool, settings, engine))
         done += len(ids)
         if progress is not None:
@@ -279,7 +285,7 @@ def _forecast_pool(
 ) -> ForecastResult:
     n_obs = panel.groupby("unique_id")["ds"].size()
     names = _pool_models(pool, settings, int(n_obs.min()))
-    members = [m for m in ENSEMBLE_MEMBERS[pool] if m in names]
+    members = ensemble_members(pool, names, settings, int(n_obs.min()))
     cv = _backtests(panel, n_obs, names, members, settings, engine)
     scores = _scores(cv, [*names, ENSEMBLE] if members else names)
     chosen = _choose(n_obs, scores, pool, settings, has_ensemble=bool(members))
@@ -301,9 +307,30 @@ def _forecast_pool(
 def _pool_models(pool: Pool, settings: ForecastSettings, shortest: int) -> list[str]:
     names = candidate_names(pool, settings.season_length, shortest)
     if settings.models and pool in settings.models:
-        wanted = set(settings.models[pool])
-        names = [n for n in names if n in wanted or n in (NAIVE,)]
+        kept = {NAIVE, SEASONAL_NAIVE} if _seasonal_member(pool, settings, shortest) else {NAIVE}
+        wanted = set(settings.models[pool]) | kept
+        names = [n for n in names if n in wanted]
     return names
+
+
+def _seasonal_member(pool: Pool, settings: ForecastSettings, n_obs: int) -> bool:
+    """True when a series is seasonal data too short for the smoothing models' seasons."""
+    season = settings.season_length
+    return pool == "continuous" and season > 1 and season < n_obs < SEASONAL_MEMBER_SEASONS * season
+
+
+def ensemble_members(
+    pool: Pool, names: Sequence[str], settings: ForecastSettings, n_obs: int
+) -> list[str]:
+    """The models the ensemble of a series averages.
+
+    The pool's members among its candidates, and the seasonal naive model on seasonal
+    series with under three seasons of history.
+    """
+    members = [m for m in ENSEMBLE_MEMBERS[pool] if m in names]
+    if members and SEASONAL_NAIVE in names and _seasonal_member(pool, settings, n_obs):
+        members.append(SEASONAL_NAIVE)
+    return members
 
 
 def _statsforecast(names: Sequence[str], settings: ForecastSettings) -> StatsForecast:

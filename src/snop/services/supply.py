@@ -27,7 +27,7 @@ from snop.store import forecasts as forecast_store
 from snop.store import frames as store_frames
 from snop.store import plans as store
 from snop.store.tables import ForecastError, PlanVersion, Setting
-from snop.supply import policy
+from snop.supply import allocation, policy
 from snop.supply.capacity import RoughCut, rough_cut
 from snop.supply.plan import PLAN_MEASURES, SupplyPlan, plan_supply
 from snop.supply.problem import NO_SEGMENT, PlanSettings, Strategy, SupplyProblem
@@ -209,17 +209,16 @@ def _safety_stocks(
     if errors.empty:
         notes.append("The forecast has no backtest errors: safety stocks are 0.")
         return pd.DataFrame(), empty
-    lead = sheets["products"].set_index("product_id")["lead_time"].fillna(0).astype(int)
-    targets = segments.set_index("segment")["service_target"].astype(float)
-    priorities = segments.set_index("segment")["priority"].astype(float)
-    by_segment, by_product = policy.backtest_safety_stocks(
-        errors, demand, lead, targets, measure, priorities
+    products = sheets["products"]
+    lead = products.set_index("product_id")["lead_time"].fillna(0).astype(int)
+    by_segment, by_product = allocation.plan_safety_stocks(
+        errors, demand, lead, segments, products, measure
     )
     missing = by_segment.loc[by_segment["sigma"].isna(), "product_id"].nunique()
     if missing:
-        products = "1 product has" if missing == 1 else f"{missing} products have"
+        who = "1 product has" if missing == 1 else f"{missing} products have"
         notes.append(
-            f"{products} no measured forecast error (too little history): safety stock 0 for them."
+            f"{who} no measured forecast error (too little history): safety stock 0 for them."
         )
     return by_segment, by_product
 

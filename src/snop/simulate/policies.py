@@ -34,8 +34,9 @@ from snop.demand.forecast import ForecastSettings
 from snop.demand.plan import CONSENSUS, OVERRIDE_COLUMNS, DemandInputs, DemandPlan, plan_demand
 from snop.frames import index_to_period, period_to_index, shift_period
 from snop.simulate.world import Company, Position
+from snop.supply.allocation import plan_safety_stocks
 from snop.supply.plan import SupplyPlan, plan_supply
-from snop.supply.policy import Measure, backtest_safety_stocks
+from snop.supply.policy import Measure
 from snop.supply.problem import PlanSettings, SupplyProblem, horizon
 
 QUANTITY_COLUMNS = ("product_id", "period", "quantity")
@@ -319,14 +320,13 @@ class SnopPolicy:
     ) -> pd.DataFrame:
         """Safety stock per product and month from the segments' targets and the errors."""
         world = context.company
-        segments = world.segments.set_index("segment")
-        _, safety = backtest_safety_stocks(
+        _, safety = plan_safety_stocks(
             errors,
             consensus,
             world.lead_time.astype(int),
-            segments["service_target"].astype(float),
+            world.segments,
+            world.products,
             self.measure,
-            segments["priority"].astype(float),
         )
         return safety
 
@@ -348,6 +348,7 @@ class SnopPolicy:
             frozen=context.committed,
             receipts=context.position.pipeline,
             settings=self.plan,
+            segment_backlog=self._segment_backlog(context),
         )
 
     def _demand(self, context: PolicyContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -371,6 +372,18 @@ class SnopPolicy:
         )
         cutoff = shift_period(context.month, -1)
         return plan_demand(inputs, settings, cutoff=cutoff, engine=self.engine)
+
+    @staticmethod
+    def _segment_backlog(context: PolicyContext) -> pd.DataFrame:
+        """What is owed to whom: the plan knows which segment's orders are waiting."""
+        owed = context.position.owed
+        columns = ["product_id", "segment", "quantity"]
+        if owed.empty:
+            return pd.DataFrame(
+                {c: pd.Series(dtype=float if c == "quantity" else object) for c in columns}
+            )
+        owed_by_segment = owed.groupby(["product_id", "segment"])["quantity"].sum().reset_index()
+        return owed_by_segment[columns]
 
     @staticmethod
     def _inventory(context: PolicyContext) -> pd.DataFrame:

@@ -18,6 +18,16 @@ One stock serves every segment of a product and shortages go to the lowest prior
 by more than the lower priorities' forecast: the higher segments are protected by the
 lower ones' demand.
 
+On top of the targets, the company's own costs: where a unit short costs more than holding
+one (``backorder_cost`` against ``holding_cost``), the cost-optimal stock of a monthly review
+is the critical ratio b / (b + h) of the forecast error's distribution (the newsvendor rule),
+and a product never holds less than that. The plan thus keeps every promise, and holds more
+only where the company's costs say being short is dearer.
+
+The error a month is protected against is the backtest's, over the lead time and the month,
+as a share of the forecast and scaled to each month's forecast: a seasonal peak carries more
+stock than the trough.
+
 Pure: frames in, frames out.
 """
 
@@ -28,9 +38,22 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp  # type: ignore[import-untyped]
+from scipy import special
 
-from snop.supply.policy import normal_loss
+from snop.supply.policy import Measure, backtest_safety_stocks, normal_loss, protection_sigma
 
+CRITICAL_RATIO_RANGE = (0.5, 0.999)
+"""The cost-optimal stock is read between the median and the 99.9th percentile."""
+BY_SEGMENT_COLUMNS = (
+    "product_id",
+    "segment",
+    "period",
+    "sigma",
+    "target",
+    "k",
+    "safety_stock",
+    "expected_short",
+)
 FACTORS = np.linspace(0.0, 5.0, 101)
 """Safety factors tried per product and month (multiples of the pooled error)."""
 _ROUNDS = 4
@@ -72,7 +95,8 @@ def allocate_safety_stock(
     rows = _rows(demand, sigma, targets, priorities)
     if rows.empty:
         empty = pd.DataFrame(columns=["product_id", "period", "safety_stock"])
-        return rows.assign(k=np.nan, safety_stock=0.0, expected_short=0.0), empty
+        nothing = rows.assign(k=np.nan, safety_stock=0.0, expected_short=0.0)
+        return nothing[list(BY_SEGMENT_COLUMNS)], empty
     cells = rows[["product_id", "period"]].drop_duplicates().reset_index(drop=True)
     cell_of = pd.MultiIndex.from_frame(cells).get_indexer(
         pd.MultiIndex.from_frame(rows[["product_id", "period"]])
@@ -105,17 +129,7 @@ def allocate_safety_stock(
         safety_stock=chosen[cell_of],
         expected_short=short[np.arange(len(rows)), choice[cell_of]],
     )
-    columns = [
-        "product_id",
-        "segment",
-        "period",
-        "sigma",
-        "target",
-        "k",
-        "safety_stock",
-        "expected_short",
-    ]
-    by_segment: pd.DataFrame = rows[columns].reset_index(drop=True)
+    by_segment: pd.DataFrame = rows[list(BY_SEGMENT_COLUMNS)].reset_index(drop=True)
     return by_segment, by_product
 
 
@@ -207,3 +221,151 @@ def _multipliers(
                     hi = mid
             weights[s] = np.exp(hi)
     return weights
+
+
+def plan_safety_stocks(
+    errors: pd.DataFrame,
+    demand: pd.DataFrame,
+    lead_time: pd.Series,
+    segments: pd.DataFrame,
+    products: pd.DataFrame,
+    measure: Measure = "fill_rate",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Safety stocks of a demand plan for the segments' service measure.
+
+    A fill rate is a promise over everything a segment buys, so it is met at least cost
+    across products (:func:`pooled_safety_stocks`); a cycle service level is a promise per
+    product and month, so each product gets its own factor
+    (:func:`snop.supply.policy.backtest_safety_stocks`).
+    """
+    planned = demand[demand["segment"].isin(segments["segment"])]
+    if measure == "fill_rate":
+        return pooled_safety_stocks(errors, planned, lead_time, segments, products)
+    table = segments.set_index("segment")
+    return backtest_safety_stocks(
+        errors,
+        planned,
+        lead_time,
+        table["service_target"].astype(float),
+        measure,
+        table["priority"].astype(float),
+    )
+
+
+def pooled_safety_stocks(
+    errors: pd.DataFrame,
+    demand: pd.DataFrame,
+    lead_time: pd.Series,
+    segments: pd.DataFrame,
+    products: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Safety stock meeting every segment's fill rate at least cost, with a cost floor.
+
+    No product holds less than its cost-optimal (critical ratio) stock.
+
+    Parameters
+    ----------
+    errors
+        Backtest errors per product, segment and months ahead: product_id, segment, step,
+        rmse and/or error_std (units a month).
+    demand
+        The plan's demand: product_id, segment, period, quantity.
+    lead_time
+        Whole months by product_id.
+    segments
+        segment, service_target (fill rate), priority.
+    products
+        product_id, holding_cost, backorder_cost.
+
+    Returns
+    -------
+    by_segment: product_id, segment, period, sigma, target, k, safety_stock (the product's
+        stock, ``k`` times its pooled error), expected_short (at the targets' stock, before
+        the cost-optimal floor); rows without a measured error have NaN sigma and no stock.
+    by_product: product_id, period, safety_stock.
+    """
+    sigma = monthly_sigma(errors, demand, lead_time)
+    table = segments.set_index("segment")
+    targets = table["service_target"].astype(float)
+    priorities = table["priority"].astype(float)
+    costs = products.set_index("product_id")
+    holding = costs["holding_cost"].astype(float)
+    by_segment, by_product = allocate_safety_stock(demand, sigma, targets, priorities, holding)
+    if by_product.empty:
+        return _with_unmeasured(by_segment, sigma, targets), _every_cell(by_product, sigma)
+    floor = critical_ratio_stock(sigma, costs)
+    both = by_product.merge(floor, on=["product_id", "period"], how="left")
+    stock = np.fmax(both["safety_stock"].to_numpy(), both["cost_optimal"].fillna(0.0).to_numpy())
+    by_product = both[["product_id", "period"]].assign(safety_stock=stock)
+    pooled = by_segment.merge(by_product, on=["product_id", "period"], suffixes=("_t", ""))
+    spread = pooled.groupby(["product_id", "period"])["sigma"].transform(
+        lambda s: float(np.sqrt((s**2).sum()))
+    )
+    pooled["k"] = np.where(spread > 0, pooled["safety_stock"] / spread.where(spread > 0), 0.0)
+    by_segment = _with_unmeasured(pooled[list(by_segment.columns)], sigma, targets)
+    return by_segment, _every_cell(by_product, sigma)
+
+
+def _every_cell(by_product: pd.DataFrame, sigma: pd.DataFrame) -> pd.DataFrame:
+    """Every product and month of the plan, 0 where nothing was measured."""
+    cells = sigma[["product_id", "period"]].drop_duplicates()
+    full = cells.merge(by_product, on=["product_id", "period"], how="left")
+    out: pd.DataFrame = full.fillna({"safety_stock": 0.0}).reset_index(drop=True)
+    return out
+
+
+def _with_unmeasured(
+    by_segment: pd.DataFrame, sigma: pd.DataFrame, targets: pd.Series
+) -> pd.DataFrame:
+    """The rows without a measured error too (NaN sigma, no stock), so a plan can say so."""
+    unmeasured = sigma[sigma["sigma"].isna() & sigma["segment"].isin(targets.index)]
+    if unmeasured.empty:
+        return by_segment
+    unmeasured = unmeasured.assign(
+        target=unmeasured["segment"].map(targets), k=np.nan, safety_stock=0.0, expected_short=np.nan
+    )
+    columns = list(by_segment.columns)
+    if by_segment.empty:
+        return unmeasured[columns].reset_index(drop=True)
+    return pd.concat([by_segment, unmeasured[columns]], ignore_index=True)
+
+
+def monthly_sigma(errors: pd.DataFrame, demand: pd.DataFrame, lead_time: pd.Series) -> pd.DataFrame:
+    """Each month's error to protect against: product_id, segment, period, sigma.
+
+    The backtest's protection error as a share of the series' mean forecast, times the
+    month's forecast (NaN where nothing was measured).
+    """
+    if "rmse" in errors:
+        fallback = errors["error_std"] if "error_std" in errors else np.nan
+        errors = errors.assign(error_std=errors["rmse"].fillna(fallback))
+    keys = ["product_id", "segment"]
+    spread = protection_sigma(errors, lead_time)
+    level = demand.groupby(keys)["quantity"].mean().rename("level").reset_index()
+    spread = spread.merge(level, on=keys, how="left")
+    spread["share"] = spread["sigma"] / spread["level"].where(spread["level"] > 0)
+    monthly = demand.groupby([*keys, "period"], as_index=False)["quantity"].sum()
+    monthly = monthly.merge(spread[[*keys, "share"]], on=keys, how="left")
+    monthly["sigma"] = monthly["share"] * monthly["quantity"]
+    out: pd.DataFrame = monthly[[*keys, "period", "sigma"]]
+    return out
+
+
+def critical_ratio_stock(sigma: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """product_id, period, cost_optimal: z sigma with z at the product's b / (b + h).
+
+    ``costs`` holds backorder_cost and holding_cost indexed by product_id; a product with
+    neither is read at the median (no stock beyond the forecast).
+    """
+    backorder = costs["backorder_cost"].astype(float).clip(lower=0.0)
+    holding = costs["holding_cost"].astype(float).clip(lower=0.0)
+    ratio = (backorder / (backorder + holding).where(backorder + holding > 0)).fillna(0.5)
+    z = pd.Series(special.ndtri(ratio.clip(*CRITICAL_RATIO_RANGE).to_numpy()), index=ratio.index)
+    pooled = (
+        sigma.assign(variance=sigma["sigma"] ** 2)
+        .groupby(["product_id", "period"], as_index=False)["variance"]
+        .sum(min_count=1)
+    )
+    stock = pooled["product_id"].map(z).to_numpy() * np.sqrt(pooled["variance"].to_numpy())
+    out: pd.DataFrame = pooled[["product_id", "period"]].assign(cost_optimal=np.nan_to_num(stock))
+    return out

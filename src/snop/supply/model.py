@@ -214,8 +214,14 @@ def _sets(problem: SupplyProblem) -> _Sets:
         problem.demand.groupby(["product_id", "segment", "period"])["quantity"].sum().reset_index()
     )
     owed = products.loc[products["opening_backlog"] > 0, ["product_id"]]
+    known = _known_backlog(problem, owed)
+    unknown = owed[~owed["product_id"].isin(known["product_id"])]
     pairs: pd.DataFrame = pd.concat(
-        [demand[["product_id", "segment"]], _backlog_segments(owed, demand, problem)]
+        [
+            demand[["product_id", "segment"]],
+            known[["product_id", "segment"]],
+            _backlog_segments(unknown, demand, problem),
+        ]
     ).drop_duplicates()
     pairs = pairs.sort_values(["product_id", "segment"]).reset_index(drop=True)
     pairs["p"] = p_of.reindex(pairs["product_id"]).to_numpy()
@@ -226,6 +232,10 @@ def _sets(problem: SupplyProblem) -> _Sets:
     rows = pair_pos.get_indexer(pd.MultiIndex.from_frame(demand[["product_id", "segment"]]))
     grid[rows, t_of.reindex(demand["period"]).to_numpy()] = demand["quantity"].to_numpy()
     opening_backlog = _split_backlog(pairs, grid, products)
+    if not known.empty:
+        by_pair = known.groupby(["product_id", "segment"])["quantity"].sum().reindex(pair_pos)
+        listed = pairs["product_id"].isin(known["product_id"]).to_numpy()
+        opening_backlog = np.where(listed, by_pair.fillna(0.0).to_numpy(float), opening_backlog)
 
     safety = np.zeros((len(products), n_t))
     if not problem.safety_stock.empty:
@@ -256,6 +266,24 @@ def _sets(problem: SupplyProblem) -> _Sets:
         labour,
         problem.receipts_grid(),
     )
+
+
+def _known_backlog(problem: SupplyProblem, owed: pd.DataFrame) -> pd.DataFrame:
+    """The opening backlog by segment where the problem knows whose orders wait.
+
+    Only products whose segment rows add up to their opening backlog are taken; the others
+    are split by demand share, so the plan never owes more or less than the inventory says.
+    """
+    given = problem.segment_backlog
+    if given.empty:
+        return pd.DataFrame(columns=["product_id", "segment", "quantity"])
+    given = given[given["segment"].isin(problem.segments["segment"]) & (given["quantity"] > 0)]
+    totals = given.groupby("product_id")["quantity"].sum()
+    opening = problem.inventory.groupby("product_id")["backlog"].sum()
+    agree = np.isclose(totals, opening.reindex(totals.index).fillna(0.0), rtol=1e-6, atol=1e-6)
+    matching = totals.index[agree & totals.index.isin(owed["product_id"])]
+    out: pd.DataFrame = given[given["product_id"].isin(matching)]
+    return out
 
 
 def _backlog_segments(

@@ -85,6 +85,9 @@ class SupplyProblem:
     frozen: pd.DataFrame = field(default_factory=pd.DataFrame)
     receipts: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: PlanSettings = field(default_factory=PlanSettings)
+    segment_backlog: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """product_id, segment, quantity: what is owed to whom at the start, when known by
+    segment (else ``inventory.backlog`` is split by each segment's share of demand)."""
     demand_given: bool = False
     """The demand is a given ``demand_plan``, not a forecast: the contract promises that
     nothing is left owed at the end of its horizon, so ``end_backlog`` defaults to 0."""
@@ -210,6 +213,7 @@ def prepare(problem: SupplyProblem) -> SupplyProblem:
         frozen=problem.frozen,
         receipts=problem.receipts,
         settings=problem.settings,
+        segment_backlog=problem.segment_backlog,
         demand_given=problem.demand_given,
     )
     issues = _cross_issues(prepared)

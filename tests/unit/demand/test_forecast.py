@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from snop.demand import forecast
 from snop.demand.forecast import (
     ForecastSettings,
     candidate_names,
     classify_pools,
+    ensemble_members,
     fill_gaps,
     run_forecast,
     validate_panel,
@@ -127,3 +129,24 @@ def test_a_model_that_fails_is_recorded_and_never_chosen(monkeypatch: pytest.Mon
     assert odd_scores[odd_scores["model"] == "AutoETS"]["mae"].isna().all()
     assert result.choice.set_index("unique_id").loc["odd", "model"] != "AutoETS"
     assert result.forecast["forecast"].notna().all()
+
+
+def test_a_short_seasonal_series_averages_the_seasonal_naive_into_its_ensemble(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = seasonal(30)
+    data = panel(season=history)
+    settings = ForecastSettings(
+        horizon=6, backtest_windows=2, backtest_horizon=3, method="ensemble"
+    )
+    names = candidate_names("continuous", 12, 30)
+    assert ensemble_members("continuous", names, settings, 30)[-1] == "SeasonalNaive"
+    assert "SeasonalNaive" not in ensemble_members("continuous", names, settings, 36)
+    spares = candidate_names("intermittent", 12, 30)
+    assert "SeasonalNaive" not in ensemble_members("intermittent", spares, settings, 30)
+    with_member = run_forecast(data, {}, settings).forecast["forecast"].to_numpy()
+    monkeypatch.setattr(forecast, "SEASONAL_MEMBER_SEASONS", 0)
+    without = run_forecast(data, {}, settings).forecast["forecast"].to_numpy()
+    # Three smoothing models and the seasonal naive, which repeats the same months a year ago.
+    same_months_last_year = history[30 - 12 : 30 - 12 + 6]
+    assert with_member == pytest.approx((3 * without + same_months_last_year) / 4, rel=1e-6)

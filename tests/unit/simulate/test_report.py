@@ -107,11 +107,22 @@ def test_the_sentences_compare_the_baseline_with_each_policy() -> None:
     report = score(SimulationResult(SETTINGS, runs), world())
     assert report.wins("naive")
     text = " ".join(report.sentences)
-    assert "snop is better on both" in text
+    # 88.75 % against 83.75 %; $31 against $156 of stock, 3.0 against 15.1 days of supply.
+    assert (
+        "Against naive, snop won: 5.0 service points more (88.8% against 83.8%) with $125 "
+        "less stock (0.4 months of cover less), total cost $918.20 against $923.20; "
+        "by segment Key +0.0 points, Web +10.0." in text
+    )
     assert (
         "Web (priority 2): 77.5% on time against a target of 90.0% - missed by 12.5 points" in text
     )
     assert report.to_dict()["wins"] == {"naive": True}
+    reverse = " ".join(score(SimulationResult(SETTINGS, runs), world(), baseline="naive").sentences)
+    assert (
+        "Against snop, naive did not win: 5.0 service points fewer (83.8% against 88.8%) "
+        "with $125 more stock (0.4 months of cover more)" in reverse
+    )
+    assert "by segment Key +0.0 points, Web -10.0." in reverse
 
 
 def test_fill_rate_by_value_weighs_each_unit_by_its_price() -> None:

@@ -210,3 +210,31 @@ def test_matrix_has_one_column_per_decision_and_no_zero_entries() -> None:
     # product-segment, capacity per resource-month
     assert lp.shape == (3 + 6 + 2 + 3, 23)
     assert not np.any(lp.matrix.data == 0)
+
+
+def _owed(problem: SupplyProblem, by_segment: dict[str, float]) -> SupplyProblem:
+    inventory = problem.inventory.assign(backlog=sum(by_segment.values()))
+    known = pd.DataFrame(
+        {"product_id": "P1", "segment": list(by_segment), "quantity": list(by_segment.values())}
+    )
+    return dataclasses.replace(problem, inventory=inventory, segment_backlog=known)
+
+
+def test_an_opening_backlog_known_by_segment_is_owed_to_that_segment() -> None:
+    # 30 owed to Key, 70 hours in January: Key needs 90, so 20 stay owed to Key and
+    # all of Spot's 40 wait; split by demand share, Key would owe only 78 - 70 = 8.
+    plan = plan_supply(_owed(two_segments(capacity=70.0), {"Key": 30.0}))
+    january = plan.segments[plan.segments["period"] == "2027-01"].set_index("segment")
+    assert january.loc["Key", "backlog"] == pytest.approx(20.0)
+    assert january.loc["Spot", "backlog"] == pytest.approx(40.0)
+
+
+def test_a_segment_backlog_that_disagrees_with_the_inventory_is_split_instead() -> None:
+    problem = _owed(two_segments(capacity=70.0), {"Key": 30.0})
+    problem = dataclasses.replace(problem, inventory=problem.inventory.assign(backlog=50.0))
+    plan = plan_supply(problem)
+    january = plan.segments[plan.segments["period"] == "2027-01"].set_index("segment")
+    # 50 split by the horizon's demand, 180 : 170; Key served first from 70 hours.
+    key_owed = 60.0 + 50.0 * 180.0 / 350.0
+    assert january.loc["Key", "backlog"] == pytest.approx(key_owed - 70.0)
+    assert january.loc["Spot", "backlog"] == pytest.approx(40.0 + 50.0 - (key_owed - 60.0))
