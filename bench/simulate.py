@@ -51,7 +51,7 @@ from snop.services import simulate  # noqa: E402
 from snop.services.database import Database, open_database  # noqa: E402
 from snop.services.imports import import_frames  # noqa: E402
 
-CASES = ("demo", "m3")
+CASES = ("demo", "m3", "m1")
 BASELINES = ("naive", "minmax")
 
 
@@ -59,7 +59,7 @@ def company_sheets(case: str, end_month: str) -> dict[str, pd.DataFrame]:
     """The planning workbook of a case, as frames."""
     if case == "demo":
         return build_demo_company(last_history_month=end_month)
-    args = m3_company.parse_args(["--out", "unused", "--end", end_month])
+    args = m3_company.parse_args(["--out", "unused", "--end", end_month, "--source", case])
     return m3_company.build(args)
 
 
