@@ -310,8 +310,9 @@ def _every_cell(by_product: pd.DataFrame, sigma: pd.DataFrame) -> pd.DataFrame:
     """Every product and month of the plan, 0 where nothing was measured."""
     cells = sigma[["product_id", "period"]].drop_duplicates()
     full = cells.merge(by_product, on=["product_id", "period"], how="left")
-    out: pd.DataFrame = full.fillna({"safety_stock": 0.0}).reset_index(drop=True)
-    return out
+    # An empty allocation merges in an object column; cast before filling the gaps.
+    stock = full["safety_stock"].astype(float).fillna(0.0)
+    return full.assign(safety_stock=stock).reset_index(drop=True)
 
 
 def _with_unmeasured(
