@@ -135,7 +135,7 @@ def _could_have_made(problem: SupplyProblem, plan: SupplyPlan, product: str) -> 
     return free
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=small_plans())
 def test_a_forecast_plan_leaves_owed_only_what_nothing_free_could_make(
     problem: SupplyProblem,
@@ -154,7 +154,7 @@ def test_a_forecast_plan_leaves_owed_only_what_nothing_free_could_make(
         assert _could_have_made(problem, plan, product) == [], product
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=small_plans())
 def test_with_hours_to_spare_a_forecast_plan_costs_what_serving_everyone_costs(
     problem: SupplyProblem,
@@ -170,7 +170,7 @@ def test_with_hours_to_spare_a_forecast_plan_costs_what_serving_everyone_costs(
     assert _owed_at_end(plan).sum() <= _tolerance(plan)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=small_plans())
 def test_a_demand_plan_is_served_by_its_end_or_refused(problem: SupplyProblem) -> None:
     given_plan = plan_supply(dataclasses.replace(problem, demand_given=True))
