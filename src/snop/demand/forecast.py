@@ -7,8 +7,8 @@ their periods to integer steps and back; that keeps this module calendar-free.
 How a series is forecast:
 
 1. Its *pool* of candidate models follows its demand class: ``continuous`` (smooth or
-   erratic demand: AutoETS, AutoTheta, AutoCES; AutoARIMA from four seasons of history,
-   MSTL from two)
+   erratic demand: AutoETS, AutoTheta, AutoCES; AutoARIMA from four seasons of history
+   up to `ARIMA_MAX_OBS` steps, MSTL from two seasons)
    or ``intermittent`` (intermittent or lumpy: CrostonOptimized, TSB, ADIDA, IMAPA). Naive
    and seasonal naive are always candidates, as is ``Ensemble``, the mean of the pool's
    main models (and of the seasonal naive model, on continuous seasonal series with fewer
@@ -65,6 +65,11 @@ FAST_MODELS: dict[Pool, tuple[str, ...]] = {
 """The ensemble without AutoARIMA, its slowest member (about x5 faster on long monthly
 series), and without the candidates only the model explanation uses."""
 ARIMA_MIN_SEASONS = 4
+ARIMA_MAX_OBS = 150
+"""AutoARIMA's order search grows with the history: on 300-month series it costs x28.6
+AutoETS, so 366 of them took over an hour, while the ensemble without it beats AutoETS
+there (Tourism monthly MASE 1.455 against 1.531; bench/RESULTS.md). Longer series leave it
+out; every M3 and M1 series is shorter."""
 SEASONAL_MEMBER_SEASONS = 3
 """A continuous series with fewer seasons of history than this has the seasonal naive
 model in its ensemble: ETS, Theta and CES cannot estimate a season from two years, so
@@ -140,8 +145,9 @@ def candidate_names(pool: Pool, season_length: int, n_obs: int) -> list[str]:
     else:
         names = ["AutoETS", "AutoTheta", "CES"]
         # A seasonal ARIMA spends a season on differencing and needs several more to fit;
-        # on shorter series it is slow and rarely wins, so it is a candidate from 4 seasons.
-        if n_obs >= ARIMA_MIN_SEASONS * max(season_length, 4):
+        # on shorter series it is slow and rarely wins, so it is a candidate from 4 seasons
+        # up to ARIMA_MAX_OBS steps.
+        if ARIMA_MIN_SEASONS * max(season_length, 4) <= n_obs <= ARIMA_MAX_OBS:
             names.insert(1, "AutoARIMA")
         if season_length > 1 and n_obs >= 2 * season_length + 1:
             names.append("MSTL")

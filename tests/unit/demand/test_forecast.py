@@ -150,3 +150,18 @@ def test_a_short_seasonal_series_averages_the_seasonal_naive_into_its_ensemble(
     # Three smoothing models and the seasonal naive, which repeats the same months a year ago.
     same_months_last_year = history[30 - 12 : 30 - 12 + 6]
     assert with_member == pytest.approx((3 * without + same_months_last_year) / 4, rel=1e-6)
+
+
+def test_arima_is_a_candidate_from_four_seasons_up_to_its_length_cap() -> None:
+    def has_arima(n_obs: int) -> bool:
+        return "AutoARIMA" in candidate_names("continuous", 12, n_obs)
+
+    assert not has_arima(47)
+    assert has_arima(48)
+    assert has_arima(forecast.ARIMA_MAX_OBS)
+    # Past the cap its order search costs many times every other model together.
+    assert not has_arima(forecast.ARIMA_MAX_OBS + 1)
+    assert "AutoETS" in candidate_names("continuous", 12, 300)
+    assert ensemble_members(
+        "continuous", candidate_names("continuous", 12, 300), ForecastSettings(), 300
+    ) == ["AutoETS", "AutoTheta", "CES"]
