@@ -69,7 +69,12 @@ def forecast_file(
     )
     panel = fill_gaps(panel)
     say(f"forecasting {panel['unique_id'].nunique()} series")
-    result = run_forecast(panel, classify_pools(panel), settings)
+    result = run_forecast(
+        panel,
+        classify_pools(panel),
+        settings,
+        progress=lambda done, total: say(f"forecasting: {done} of {total} series done"),
+    )
     out = result.forecast.rename(columns={"unique_id": "series_id"})
     out["period"] = out["ds"].map(to_period)
     target.parent.mkdir(parents=True, exist_ok=True)

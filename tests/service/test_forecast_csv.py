@@ -1,0 +1,27 @@
+"""forecast-csv's service: says how many series are done while it forecasts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from snop.services.forecast_csv import forecast_file
+
+
+def test_forecast_file_reports_the_series_done_as_it_goes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    months = pd.period_range("2021-01", periods=36, freq="M").astype(str)
+    smooth = [(s, m, 100 + rng.normal(0, 5)) for s in ("a", "b") for m in months]
+    sparse = [("c", m, float(rng.random() < 0.2) * 7) for m in months]
+    source = tmp_path / "in.csv"
+    pd.DataFrame(smooth + sparse, columns=["series_id", "period", "quantity"]).to_csv(
+        source, index=False
+    )
+    said: list[str] = []
+    report = forecast_file(source, tmp_path / "out.csv", horizon=3, progress=said.append)
+    done = [text for text in said if text.endswith("series done")]
+    # Two groups (smooth and intermittent series), the count growing to all three.
+    assert len(done) == 2 and done[-1] == "forecasting: 3 of 3 series done"
+    assert report.series == 3
