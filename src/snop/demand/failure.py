@@ -24,3 +24,8 @@ class FailureMarker(Naive):
         """Naive's forecast with every value NaN."""
         result = super().forecast(*args, **kwargs)
         return {k: np.full(np.shape(v), np.nan) for k, v in result.items()}
+
+    def forward(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Naive's rolled-forward forecast with every value NaN (backtests without refits)."""
+        result = super().forward(*args, **kwargs)
+        return {k: np.full(np.shape(v), np.nan) for k, v in result.items()}

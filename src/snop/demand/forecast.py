@@ -94,6 +94,11 @@ class ForecastSettings:
     models: Mapping[Pool, Sequence[str]] | None = None
     """Restrict each pool to these candidates (names as in ``candidate_names``)."""
     n_jobs: int = 1
+    refit_max_obs: int = 120
+    """Series longer than this fit the backtest's models once, at its first cutoff, and roll
+    them forward over the later windows instead of refitting each: ten years of history
+    barely move the estimates in a year, and the refits were half the work of a long
+    catalogue (bench/RESULTS.md)."""
 
     def __post_init__(self) -> None:
         issues = []
@@ -118,6 +123,10 @@ class ForecastSettings:
         """
         room = (n_obs - max(self.season_length, 6)) // self.backtest_horizon
         return int(max(0, min(self.backtest_windows, room)))
+
+    def refits(self, n_obs: int) -> bool:
+        """Whether the backtest of a series of ``n_obs`` steps refits its models per window."""
+        return n_obs <= self.refit_max_obs
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,11 +320,19 @@ def _forecast_pool(
 
 
 def _pool_models(pool: Pool, settings: ForecastSettings, shortest: int) -> list[str]:
+    """The models fitted on a series: its candidates, or only what the ensemble needs.
+
+    With ``method="ensemble"`` a candidate outside the ensemble can never be the forecast,
+    so only the members and the naive references (the fallback, and the yardstick a planner
+    compares with) are fitted: that halves the work on long series.
+    """
     names = candidate_names(pool, settings.season_length, shortest)
     if settings.models and pool in settings.models:
         kept = {NAIVE, SEASONAL_NAIVE} if _seasonal_member(pool, settings, shortest) else {NAIVE}
         wanted = set(settings.models[pool]) | kept
         names = [n for n in names if n in wanted]
+    if settings.method == "ensemble" and ensemble_members(pool, names, settings, shortest):
+        names = [n for n in names if n in ENSEMBLE_MEMBERS[pool] or n in (NAIVE, SEASONAL_NAIVE)]
     return names
 
 
@@ -382,16 +399,21 @@ def _backtests(
     Every series ends at the same step, so the windows of shorter series are the latest
     windows of the longer ones.
     """
-    windows = {str(uid): settings.windows_for(int(n)) for uid, n in n_obs.items()}
+    plans = {
+        str(uid): (settings.windows_for(int(n)), settings.refits(int(n)))
+        for uid, n in n_obs.items()
+    }
     parts = [
         _backtest(
-            panel[panel["unique_id"].isin([u for u, w in windows.items() if w == count])],
+            panel[panel["unique_id"].isin([u for u, p in plans.items() if p == plan])],
             names,
             members,
-            dataclasses.replace(settings, backtest_windows=count),
+            dataclasses.replace(settings, backtest_windows=plan[0]),
             engine,
+            refit=plan[1],
         )
-        for count in sorted(set(windows.values()) - {0})
+        for plan in sorted(set(plans.values()))
+        if plan[0] > 0
     ]
     return _concat(parts) if parts else _backtest(panel.iloc[0:0], names, members, settings, engine)
 
@@ -402,6 +424,8 @@ def _backtest(
     members: Sequence[str],
     settings: ForecastSettings,
     engine: Any,
+    *,
+    refit: bool = True,
 ) -> pd.DataFrame:
     """Wide frame: unique_id, cutoff, ds, step, actual, then one column per candidate.
 
@@ -411,14 +435,27 @@ def _backtest(
     if panel.empty:
         return pd.DataFrame(columns=["unique_id", "cutoff", "ds", "step", "actual"])
     sf = _statsforecast(names, settings)
+    # Only models that can roll their fit forward go without refits (not the intermittent ones).
+    refit = refit or not all(hasattr(model, "forward") for model in sf.models)
     h = settings.backtest_horizon
-    wide = _quiet(
-        sf.cross_validation,
-        h=h,
-        df=_on_engine(panel, engine),
-        n_windows=settings.backtest_windows,
-        step_size=h,
-    )
+
+    def run(refit: bool) -> pd.DataFrame:
+        return _quiet(
+            sf.cross_validation,
+            h=h,
+            df=_on_engine(panel, engine),
+            n_windows=settings.backtest_windows,
+            step_size=h,
+            refit=refit,
+        )
+
+    try:
+        wide = run(refit)
+    except Exception:  # noqa: BLE001
+        if refit:
+            raise
+        # statsforecast guards a failing fit with the fallback, not a failing roll forward.
+        wide = run(True)
     wide["unique_id"] = wide["unique_id"].astype(str)
     if members:
         wide[ENSEMBLE] = wide[list(members)].mean(axis=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,7 +96,10 @@ def test_bad_panels_are_refused() -> None:
         ForecastSettings(horizon=0)
 
 
-def test_a_model_that_fails_is_recorded_and_never_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("refit_max_obs", [120, 10], ids=["refits", "rolls-forward"])
+def test_a_model_that_fails_is_recorded_and_never_chosen(
+    monkeypatch: pytest.MonkeyPatch, refit_max_obs: int
+) -> None:
     from statsforecast.models import AutoETS
 
     import snop.demand.forecast as forecast
@@ -106,6 +111,11 @@ def test_a_model_that_fails_is_recorded_and_never_chosen(monkeypatch: pytest.Mon
             if y[0] == 999:
                 raise ValueError("cannot fit")
             return super().forecast(y, h, *args, **kwargs)
+
+        def fit(self, y: np.ndarray, *args: object, **kwargs: object) -> object:
+            if y[0] == 999:  # the backtest without refits fits once, then rolls forward
+                raise ValueError("cannot fit")
+            return super().fit(y, *args, **kwargs)
 
     make = forecast._make_model
     monkeypatch.setattr(
@@ -121,6 +131,7 @@ def test_a_model_that_fails_is_recorded_and_never_chosen(monkeypatch: pytest.Mon
         backtest_windows=2,
         backtest_horizon=3,
         models={"continuous": ["AutoETS", "AutoTheta"]},
+        refit_max_obs=refit_max_obs,
     )
     result = run_forecast(data, {}, settings)
     failed = result.fallbacks
@@ -165,3 +176,63 @@ def test_arima_is_a_candidate_from_four_seasons_up_to_its_length_cap() -> None:
     assert ensemble_members(
         "continuous", candidate_names("continuous", 12, 300), ForecastSettings(), 300
     ) == ["AutoETS", "AutoTheta", "CES"]
+
+
+def test_the_ensemble_fits_only_its_members_and_the_naive_references() -> None:
+    data = panel(season=seasonal(60))
+    settings = ForecastSettings(horizon=6, backtest_windows=2, backtest_horizon=3)
+    fitted = set(run_forecast(data, {}, settings).scores["model"])
+    assert fitted == {"AutoETS", "AutoARIMA", "AutoTheta", "CES", "Naive", "SeasonalNaive"} | {
+        "Ensemble"
+    }
+    # Selecting per series still weighs every candidate, MSTL included.
+    select = dataclasses.replace(settings, method="select")
+    assert "MSTL" in set(run_forecast(data, {}, select).scores["model"])
+
+
+def test_a_long_history_is_backtested_on_one_fit_rolled_forward(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from statsforecast import StatsForecast
+
+    calls: list[tuple[frozenset[str], bool]] = []
+    original = StatsForecast.cross_validation
+
+    def spy(self: StatsForecast, *args: object, **kwargs: object) -> object:
+        ids = frozenset(str(u) for u in kwargs["df"]["unique_id"].unique())  # type: ignore[index]
+        calls.append((ids, bool(kwargs.get("refit", True))))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(StatsForecast, "cross_validation", spy)
+    data = panel(long=seasonal(60), short=seasonal(36, seed=3)[:36], spares=intermittent(60))
+    data.loc[data["unique_id"] == "short", "ds"] += 24
+    settings = ForecastSettings(horizon=6, backtest_windows=2, backtest_horizon=3, refit_max_obs=48)
+    result = run_forecast(data, classify_pools(data), settings)
+    assert sorted(calls, key=str) == sorted(
+        [(frozenset({"long"}), False), (frozenset({"short"}), True), (frozenset({"spares"}), True)],
+        key=str,
+    )
+    # The rolled-forward backtest is still a backtest: two windows, every model scored.
+    long = result.scores[result.scores["unique_id"] == "long"]
+    assert long["mae"].notna().all() and len(long) == 7
+    assert result.backtest[result.backtest["unique_id"] == "long"]["cutoff"].nunique() == 2
+
+
+def test_a_model_that_cannot_roll_forward_is_refitted_instead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from statsforecast.models import AutoETS
+
+    class NoRoll(AutoETS):  # type: ignore[misc]
+        def forward(self, *args: object, **kwargs: object) -> object:
+            raise ValueError("cannot roll forward")
+
+    make = forecast._make_model
+    monkeypatch.setattr(
+        forecast,
+        "_make_model",
+        lambda name, m: NoRoll(season_length=m) if name == "AutoETS" else make(name, m),
+    )
+    settings = ForecastSettings(horizon=6, backtest_windows=2, backtest_horizon=3, refit_max_obs=10)
+    result = run_forecast(panel(long=seasonal(60)), {}, settings)
+    assert result.scores.set_index("model").loc["AutoETS", "mae"] > 0
