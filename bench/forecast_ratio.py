@@ -72,7 +72,7 @@ def load(name: str) -> pd.DataFrame:
 
 
 def snop(panel: pd.DataFrame, settings: F.ForecastSettings) -> dict[str, Any]:
-    """snop's whole forecast of the panel."""
+    """The whole forecast as snop makes it."""
     result = F.run_forecast(panel, F.classify_pools(panel), settings)
     return {"rows": len(result.forecast), "chosen": result.choice["model"].value_counts().to_dict()}
 
