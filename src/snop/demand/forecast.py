@@ -18,8 +18,10 @@ How a series is forecast:
 3. ``method="ensemble"`` (the default) takes the ensemble; ``method="select"`` keeps
    each series' best candidate. On the M3 competition data the ensemble is clearly more
    accurate than per-series selection (bench/RESULTS.md): a backtest of a few windows is
-   too noisy to pick one model reliably. The backtest error of every candidate is kept
-   either way, so each forecast can be explained.
+   too noisy to pick one model reliably. With the ensemble only its members and the naive
+   references are fitted; every fitted model's backtest error is kept, so each forecast
+   can be explained. Series longer than ``refit_max_obs`` backtest on one fit rolled
+   forward over the windows.
 4. Prediction intervals come from the model where it has them (ETS, ARIMA, Theta, CES,
    naive); intermittent-demand models have none, so their intervals come from the
    backtest errors, widening with the square root of the horizon step.
