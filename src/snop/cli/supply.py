@@ -128,7 +128,8 @@ def _print_run(run: supply_service.PlanRun) -> None:
     console.print(
         f"LP: {stats.rows:,} rows x {stats.columns:,} columns, {stats.nonzeros:,} non-zeros; "
         f"built in {stats.build_seconds:.2f} s, solved by HiGHS {stats.solver} in "
-        f"{stats.solve_seconds:.2f} s.",
+        f"{stats.solve_seconds:.2f} s"
+        + (f" as {stats.blocks} independent blocks." if stats.blocks > 1 else "."),
         highlight=False,
         style="dim",
     )

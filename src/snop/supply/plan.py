@@ -63,6 +63,8 @@ class SolverStats:
     solve_seconds: float
     solver: str
     iterations: int
+    blocks: int = 1
+    """Independent pieces the LP fell apart into and was solved as (1 = one solve)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON."""
@@ -74,6 +76,7 @@ class SolverStats:
             "solve_seconds": round(self.solve_seconds, 4),
             "solver": self.solver,
             "iterations": self.iterations,
+            "blocks": self.blocks,
         }
 
 
@@ -139,6 +142,7 @@ def plan_supply(problem: SupplyProblem) -> SupplyPlan:
         solution.seconds,
         solution.solver,
         solution.iterations,
+        solution.blocks,
     )
     if not solution.ok:
         return _failed_plan(problem, solution, stats)

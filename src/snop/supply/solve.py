@@ -3,20 +3,61 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import highspy
 import numpy as np
+import scipy.sparse as sp  # type: ignore[import-untyped]
 
-from snop.supply.model import SupplyLp
+from snop.supply.blocks import Piece, split, stitch
 
 LARGE_MODEL_COLUMNS = 50_000
 """Above this many columns interior point beats simplex here (bench/supply_lp.py)."""
+PARALLEL_COLUMNS = 50_000
+"""Pieces this big are worth a process of their own (starting one costs about a second)."""
+
+Options = Mapping[str, bool | int | float | str]
+
+
+class LinearProgram(Protocol):
+    """What HiGHS needs: a `SupplyLp`, or one independent piece of it."""
+
+    @property
+    def cost(self) -> np.ndarray:
+        """Cost per column."""
+
+    @property
+    def col_lower(self) -> np.ndarray:
+        """Lower bound per column."""
+
+    @property
+    def col_upper(self) -> np.ndarray:
+        """Upper bound per column."""
+
+    @property
+    def matrix(self) -> sp.csr_array:
+        """Constraint matrix (CSR)."""
+
+    @property
+    def row_lower(self) -> np.ndarray:
+        """Lower bound per row."""
+
+    @property
+    def row_upper(self) -> np.ndarray:
+        """Upper bound per row."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
 
 
 class SolveStatus(StrEnum):
@@ -27,6 +68,15 @@ class SolveStatus(StrEnum):
     UNBOUNDED = "unbounded"
     TIME_LIMIT = "time_limit"
     UNKNOWN = "unknown"
+
+
+_WORST_FIRST = (
+    SolveStatus.INFEASIBLE,
+    SolveStatus.UNBOUNDED,
+    SolveStatus.UNKNOWN,
+    SolveStatus.TIME_LIMIT,
+    SolveStatus.OPTIMAL,
+)
 
 
 _STATUS = {
@@ -49,6 +99,8 @@ class LpSolution:
     solver: str
     seconds: float
     iterations: int
+    blocks: int = 1
+    """How many independent pieces were solved apart (1 = one monolithic solve)."""
 
     @property
     def ok(self) -> bool:
@@ -56,7 +108,7 @@ class LpSolution:
         return self.status is SolveStatus.OPTIMAL
 
 
-def hand_over(highs: highspy.Highs, lp: SupplyLp) -> None:
+def hand_over(highs: highspy.Highs, lp: LinearProgram) -> None:
     """Pass the model to HiGHS in three vector calls (columns, costs, rows as CSR)."""
     n_rows, n_cols = lp.shape
     highs.addVars(n_cols, lp.col_lower, lp.col_upper)
@@ -73,7 +125,7 @@ def hand_over(highs: highspy.Highs, lp: SupplyLp) -> None:
     )
 
 
-def choose_solver(lp: SupplyLp, requested: str = "choose") -> str:
+def choose_solver(lp: LinearProgram, requested: str = "choose") -> str:
     """Simplex for small plans (exact duals, fast), interior point for large ones."""
     if requested != "choose":
         return requested
@@ -81,22 +133,61 @@ def choose_solver(lp: SupplyLp, requested: str = "choose") -> str:
 
 
 def solve_lp(
-    lp: SupplyLp,
+    lp: LinearProgram,
     *,
     solver: str = "choose",
     time_limit: float = 600.0,
-    options: Mapping[str, bool | int | float | str] | None = None,
+    options: Options | None = None,
+    decompose: bool = True,
+    workers: int | None = None,
 ) -> LpSolution:
     """Solve the LP with HiGHS; the result always carries a status, never an exception.
 
-    ``options`` are further HiGHS options (e.g. ``run_crossover``), set before the solve.
+    With ``decompose`` (the default) the LP is first split into its independent blocks
+    (`snop.supply.blocks`): each is solved on its own, the big ones side by side in up
+    to ``workers`` processes (default: the machine's cores), and the values and duals
+    are put back in place. The optimum is the same as one solve of the whole; an LP
+    that does not split is solved exactly as before. ``solver`` "choose" picks per
+    block (simplex for small ones). ``options`` are further HiGHS options (e.g.
+    ``run_crossover``), set before each solve.
     """
+    started = time.perf_counter()
+    pieces = (
+        split(lp.cost, lp.col_lower, lp.col_upper, lp.matrix, lp.row_lower, lp.row_upper)
+        if decompose
+        else []
+    )
+    if len(pieces) <= 1:
+        return _solve_one(lp, solver, time_limit, options)
+    results = _solve_pieces(pieces, solver, time_limit, options, workers)
+    seconds = time.perf_counter() - started
+    status = next(s for s in _WORST_FIRST if any(r.status is s for r in results))
+    chosen = ",".join(dict.fromkeys(r.solver for r in results))
+    iterations = sum(r.iterations for r in results)
+    n_rows, n_cols = lp.shape
+    if status is not SolveStatus.OPTIMAL:
+        values, duals, objective = np.zeros(n_cols), np.zeros(n_rows), float("nan")
+    else:
+        values, duals = stitch(
+            pieces, [r.col_value for r in results], [r.row_dual for r in results], lp.shape
+        )
+        objective = float(sum(r.objective for r in results))
+    return LpSolution(
+        status, objective, values, duals, chosen, seconds, iterations, blocks=len(pieces)
+    )
+
+
+def _solve_one(
+    lp: LinearProgram,
+    solver: str,
+    time_limit: float,
+    options: Options | None,
+) -> LpSolution:
+    """One HiGHS solve of the whole of ``lp``."""
     chosen = choose_solver(lp, solver)
-    with _native_stdout_silenced():
-        highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
+    highs = _new_highs()
     highs.setOptionValue("solver", chosen)
-    highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.0)))
     for name, value in (options or {}).items():
         highs.setOptionValue(name, value)
     n_rows, n_cols = lp.shape
@@ -119,13 +210,90 @@ def solve_lp(
     return LpSolution(status, objective, values, duals, chosen, seconds, iterations)
 
 
+def _solve_pieces(
+    pieces: Sequence[Piece],
+    solver: str,
+    time_limit: float,
+    options: Options | None,
+    workers: int | None,
+) -> list[LpSolution]:
+    """Solve every piece; big ones are shared out between this process and a few others.
+
+    Pieces go to ``workers`` lanes, each next piece to the least loaded lane (columns as
+    the measure of work); this process runs lane 0 itself, every other lane is one task
+    in a fresh (spawned) process, so nothing of this process's state - HiGHS's thread
+    pool, a web server's threads - is forked.
+    """
+    big = sum(1 for p in pieces if p.shape[1] >= PARALLEL_COLUMNS)
+    n_lanes = max(1, min(workers or os.cpu_count() or 1, big))
+    lanes: list[list[int]] = [[] for _ in range(n_lanes)]
+    load = [0] * n_lanes
+    for i, piece in enumerate(pieces):  # pieces come largest first
+        least = load.index(min(load))
+        lanes[least].append(i)
+        load[least] += piece.shape[1]
+    if n_lanes == 1:
+        return _solve_lane(pieces, solver, time_limit, options)
+    results: dict[int, LpSolution] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_lanes - 1, mp_context=context) as pool:
+        futures = [
+            pool.submit(
+                _solve_lane,
+                [pieces[i] for i in lane],
+                solver,
+                time_limit,
+                {"threads": 1, **(options or {})},
+            )
+            for lane in lanes[1:]
+        ]
+        own = _solve_lane([pieces[i] for i in lanes[0]], solver, time_limit, options)
+        for lane, solved in zip(lanes, [own, *(f.result() for f in futures)], strict=True):
+            results.update(zip(lane, solved, strict=True))
+    return [results[i] for i in range(len(pieces))]
+
+
+def _solve_lane(
+    pieces: Sequence[Piece], solver: str, time_limit: float, options: Options | None
+) -> list[LpSolution]:
+    """Solve pieces one after the other within one time budget."""
+    started = time.perf_counter()
+    out = []
+    for piece in pieces:
+        left = time_limit - (time.perf_counter() - started)
+        out.append(_solve_one(piece, solver, left, options))
+    return out
+
+
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS object.
+
+    highspy 1.16 prints its copyright banner on stdout the first time a `Highs` object
+    is made in a process, before any option can turn logging off (it reads no
+    environment variable for it either); on stdout it would corrupt ``--json`` output.
+    So the first object of the process is made with fd 1 pointed at /dev/null, once;
+    later objects print nothing and need no redirection, so no other thread's output
+    can be swallowed after that first moment.
+    """
+    global _banner_shown
+    if not _banner_shown:
+        with _BANNER_LOCK:
+            if not _banner_shown:
+                with _native_stdout_silenced():
+                    highspy.Highs()  # type: ignore[no-untyped-call]
+                _banner_shown = True
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
 @contextlib.contextmanager
 def _native_stdout_silenced() -> Iterator[None]:
-    """Drop what native code writes to stdout (HiGHS's banner on construction).
-
-    highspy 1.16 prints its copyright line when the object is made, before any option can
-    turn logging off; on stdout it would corrupt ``--json`` output.
-    """
+    """Drop what native code writes to stdout (HiGHS's banner on first construction)."""
     sys.stdout.flush()
     try:
         saved = os.dup(1)
