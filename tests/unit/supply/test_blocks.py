@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -186,3 +188,16 @@ def test_plan_of_two_plants_solved_apart_matches_the_whole_and_its_duals(
         more = cap.assign(capacity=cap["capacity"] + 1.0)
         saved = apart.objective - plan_supply(dataclasses.replace(problem, capacity=more)).objective
         assert saved == pytest.approx(row.shadow_price, abs=1e-6), (row.resource_id, row.period)
+
+
+def test_highs_banner_never_reaches_stdout_and_is_silenced_only_once() -> None:
+    code = (
+        "import highspy\n"
+        "from snop.supply import solve\n"
+        "solve._new_highs()\n"
+        "print('between', flush=True)\n"
+        "highspy.Highs()\n"  # made without any redirection: must print nothing now
+        "solve._new_highs()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "between\n"
