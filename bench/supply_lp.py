@@ -121,9 +121,73 @@ def make_problem(
     strategy: Strategy = Strategy.COST,
     solver: str = "choose",
     time_limit: float = 300.0,
+    plants: int = 0,
+    cross_plant: float = 0.0,
 ) -> SupplyProblem:
-    """A seeded multi-product, multi-segment, multi-resource supply problem."""
+    """A seeded multi-product, multi-segment, multi-resource supply problem.
+
+    ``plants`` = 0: every routing draws its other steps from all resources (one LP block).
+    ``plants`` > 0: resources are split into that many plants of consecutive lines, each
+    family is made in one plant (family number modulo plants) and routed over that
+    plant's lines only, except a ``cross_plant`` share of products whose last step is a
+    line of another plant.
+    """
     rng = np.random.default_rng([seed, n_products, n_periods, n_resources])
+    if plants:
+        return _plant_problem(
+            rng, n_products, n_periods, n_resources, strategy, solver, time_limit, plants,
+            cross_plant,
+        )
+    return _problem(rng, n_products, n_periods, n_resources, strategy, solver, time_limit, None)
+
+
+def _plant_problem(
+    rng: np.random.Generator,
+    n_p: int,
+    n_t: int,
+    n_r: int,
+    strategy: Strategy,
+    solver: str,
+    time_limit: float,
+    plants: int,
+    cross_plant: float,
+) -> SupplyProblem:
+    plant_of_line = np.arange(n_r) * plants // n_r
+    n_fam = max(1, n_p // 20)
+    family = np.arange(n_p) * n_fam // n_p
+    plant = family % plants
+    n_steps = rng.integers(2, 5, n_p)
+    route_p, route_r = [], []
+    for k in range(plants):
+        lines = np.flatnonzero(plant_of_line == k)
+        who = np.flatnonzero(plant == k)
+        steps = np.minimum(n_steps[who], lines.size)
+        main = lines[(family[who] // plants) % lines.size]
+        for i, p in enumerate(who):
+            others = rng.permutation(lines[lines != main[i]])[: steps[i] - 1]
+            route_p.append(np.full(steps[i], p))
+            route_r.append(np.concatenate([[main[i]], others]))
+    rp, rr = np.concatenate(route_p), np.concatenate(route_r)
+    crossing = np.flatnonzero(rng.random(n_p) < cross_plant)
+    for p in crossing:  # its last step moves to a line of another plant
+        last = np.flatnonzero(rp == p)[-1]
+        away = np.flatnonzero(plant_of_line != plant[p])
+        if away.size:
+            rr[last] = rng.choice(away)
+    site = np.array([f"Plant {k + 1}" for k in plant_of_line])
+    return _problem(rng, n_p, n_t, n_r, strategy, solver, time_limit, (rp, rr, site))
+
+
+def _problem(
+    rng: np.random.Generator,
+    n_products: int,
+    n_periods: int,
+    n_resources: int,
+    strategy: Strategy,
+    solver: str,
+    time_limit: float,
+    routes: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> SupplyProblem:
     n_p, n_t, n_r = n_products, n_periods, n_resources
     periods = horizon("2027-01", n_t)
     product_ids = np.array([f"P{i:05d}" for i in range(n_p)])
@@ -160,19 +224,23 @@ def make_problem(
     )
 
     # routings: the family's main resource plus 1-3 others
-    n_steps = rng.integers(2, 5, n_p)
-    main = family % n_r
-    route_p: list[np.ndarray] = []
-    route_r: list[np.ndarray] = []
-    for k in (2, 3, 4):
-        who = np.flatnonzero(n_steps == k)
-        if who.size == 0:
-            continue
-        others = np.argsort(rng.random((who.size, n_r)), axis=1)
-        others = np.where(others == main[who, None], others[:, [k]], others)[:, : k - 1]
-        route_p.append(np.repeat(who, k))
-        route_r.append(np.column_stack([main[who], others]).ravel())
-    rp, rr = np.concatenate(route_p), np.concatenate(route_r)
+    if routes is None:
+        n_steps = rng.integers(2, 5, n_p)
+        main = family % n_r
+        route_p: list[np.ndarray] = []
+        route_r: list[np.ndarray] = []
+        for k in (2, 3, 4):
+            who = np.flatnonzero(n_steps == k)
+            if who.size == 0:
+                continue
+            others = np.argsort(rng.random((who.size, n_r)), axis=1)
+            others = np.where(others == main[who, None], others[:, [k]], others)[:, : k - 1]
+            route_p.append(np.repeat(who, k))
+            route_r.append(np.column_stack([main[who], others]).ravel())
+        rp, rr = np.concatenate(route_p), np.concatenate(route_r)
+        sites = np.array([f"Plant {i % 3 + 1}" for i in range(n_r)])
+    else:
+        rp, rr, sites = routes
     hours = rng.uniform(0.05, 0.6, rp.size)
     routings = pd.DataFrame(
         {"product_id": product_ids[rp], "resource_id": resource_ids[rr], "hours_per_unit": hours}
@@ -186,7 +254,7 @@ def make_problem(
         {
             "resource_id": resource_ids,
             "name": [f"Line {i}" for i in range(n_r)],
-            "site": [f"Plant {i % 3 + 1}" for i in range(n_r)],
+            "site": sites,
             "capacity": np.round(load * rng.uniform(0.90, 0.95, n_r), 1),
             "overtime_capacity": np.round(load * rng.uniform(0.10, 0.15, n_r), 1),
             "regular_cost": regular_cost,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -23,7 +22,7 @@ from snop.supply.blocks import Piece, split, stitch
 LARGE_MODEL_COLUMNS = 50_000
 """Above this many columns interior point beats simplex here (bench/supply_lp.py)."""
 PARALLEL_COLUMNS = 50_000
-"""Pieces this big are worth a process of their own (starting one costs about a second)."""
+"""Pieces this big are worth a thread of their own (smaller ones are solved in turn)."""
 
 Options = Mapping[str, bool | int | float | str]
 
@@ -145,7 +144,7 @@ def solve_lp(
 
     With ``decompose`` (the default) the LP is first split into its independent blocks
     (`snop.supply.blocks`): each is solved on its own, the big ones side by side in up
-    to ``workers`` processes (default: the machine's cores), and the values and duals
+    to ``workers`` threads (default: the machine's cores), and the values and duals
     are put back in place. The optimum is the same as one solve of the whole; an LP
     that does not split is solved exactly as before. ``solver`` "choose" picks per
     block (simplex for small ones). ``options`` are further HiGHS options (e.g.
@@ -217,12 +216,13 @@ def _solve_pieces(
     options: Options | None,
     workers: int | None,
 ) -> list[LpSolution]:
-    """Solve every piece; big ones are shared out between this process and a few others.
+    """Solve every piece; when several are big, ``workers`` threads share them out.
 
-    Pieces go to ``workers`` lanes, each next piece to the least loaded lane (columns as
-    the measure of work); this process runs lane 0 itself, every other lane is one task
-    in a fresh (spawned) process, so nothing of this process's state - HiGHS's thread
-    pool, a web server's threads - is forked.
+    Pieces go to lanes, each next piece (largest first) to the least loaded lane, with
+    columns as the measure of work; each lane is a thread solving its pieces one after
+    the other. highspy lets go of the GIL while HiGHS runs, so the lanes run side by
+    side on as many cores, without copying the pieces to other processes (and without
+    the spawn start method's re-import of the caller's main module).
     """
     big = sum(1 for p in pieces if p.shape[1] >= PARALLEL_COLUMNS)
     n_lanes = max(1, min(workers or os.cpu_count() or 1, big))
@@ -235,21 +235,13 @@ def _solve_pieces(
     if n_lanes == 1:
         return _solve_lane(pieces, solver, time_limit, options)
     results: dict[int, LpSolution] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n_lanes - 1, mp_context=context) as pool:
+    with ThreadPoolExecutor(max_workers=n_lanes, thread_name_prefix="snop-lp") as pool:
         futures = [
-            pool.submit(
-                _solve_lane,
-                [pieces[i] for i in lane],
-                solver,
-                time_limit,
-                {"threads": 1, **(options or {})},
-            )
-            for lane in lanes[1:]
+            pool.submit(_solve_lane, [pieces[i] for i in lane], solver, time_limit, options)
+            for lane in lanes
         ]
-        own = _solve_lane([pieces[i] for i in lanes[0]], solver, time_limit, options)
-        for lane, solved in zip(lanes, [own, *(f.result() for f in futures)], strict=True):
-            results.update(zip(lane, solved, strict=True))
+        for lane, future in zip(lanes, futures, strict=True):
+            results.update(zip(lane, future.result(), strict=True))
     return [results[i] for i in range(len(pieces))]
 
 

@@ -112,7 +112,7 @@ def test_stitched_solution_equals_the_monolithic_one(
     np.testing.assert_allclose(apart.row_dual, whole.row_dual, atol=1e-7)
 
 
-def test_pieces_solved_in_other_processes_come_back_in_place(
+def test_pieces_solved_side_by_side_come_back_in_place(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     lp = _random_lp(4, seed=3)
