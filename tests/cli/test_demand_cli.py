@@ -75,6 +75,7 @@ def test_forecast_csv_on_monthly_and_weekly_files(tmp_path: Path) -> None:
         "--json",
     )
     assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["series"] == 1  # the progress bar stays off stdout
     assert pd.read_csv(tmp_path / "w.csv")["period"].tolist() == [
         "2025-08-04",
         "2025-08-11",

@@ -348,8 +348,8 @@ def _supply_routes(app: FastAPI, db: Database) -> None:
         levels: Annotated[list[float] | None, Query(max_length=12)] = None,
     ) -> Json:
         """The service-inventory curve: stock and cost of each service level."""
-        kwargs = {"levels": tuple(levels)} if levels else {}
-        return {"rows": _plain(scenarios.tradeoff(db, **kwargs))}
+        table = scenarios.tradeoff(db, levels=tuple(levels)) if levels else scenarios.tradeoff(db)
+        return {"rows": _plain(table)}
 
     @app.get("/api/plans", tags=["supply"])
     def plans(who: Who) -> Json:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated, cast
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
-from snop.cli.render import console, err_console, print_json
+from snop.cli.progress import progress_bar
+from snop.cli.render import console, print_json
 from snop.demand.forecast import ForecastSettings, Method
 from snop.frames import records
 from snop.services import demand as demand_service
@@ -18,16 +18,6 @@ from snop.services import forecast_csv as csv_service
 app = typer.Typer(
     help="Demand review: profile, forecast, overrides, accuracy.", no_args_is_help=True
 )
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 def forecast(
@@ -48,15 +38,17 @@ def forecast(
 
     settings = ForecastSettings(horizon=horizon, method=cast(Method, method), n_jobs=-1)
     database = open_db(db)
-    with connect(engine, address) as cluster, _progress() as bar:
-        task = bar.add_task("reading demand history", total=None)
+    with (
+        connect(engine, address) as cluster,
+        progress_bar("reading the demand history", unit="series") as bar,
+    ):
         summary = demand_service.run_forecast(
             database,
             actor=actor(),
             settings=settings,
             cutoff=cutoff,
             engine=cluster,
-            progress=lambda text: bar.update(task, description=text),
+            progress=bar,
         )
     if as_json:
         print_json(summary.to_dict())
@@ -94,15 +86,14 @@ def forecast_csv(
     as_json: JsonOption = False,
 ) -> None:
     """Forecast any long-format CSV file: series_id, period (YYYY-MM or dates), quantity."""
-    with _progress() as bar:
-        task = bar.add_task("reading", total=None)
+    with progress_bar(f"reading {source.name}", unit="series") as bar:
         report = csv_service.forecast_file(
             source,
             target,
             horizon=horizon,
             season_length=season_length,
             method=cast(Method, method),
-            progress=lambda text: bar.update(task, description=text),
+            progress=bar,
         )
     if as_json:
         print_json(report.to_dict())

@@ -22,6 +22,7 @@ from snop.cli import simulate as simulate_cli
 from snop.cli import supply as supply_cli
 from snop.cli import users as users_cli
 from snop.cli.common import STATE, DbOption, JsonOption, actor, open_db, print_frame
+from snop.cli.progress import progress_bar
 from snop.cli.render import console, err_console, print_issues, print_json
 from snop.errors import InvalidInput, SnopError
 from snop.services import demo as demo_service
@@ -164,7 +165,7 @@ def demo(
     """Build the demo company (a seeded outdoor-gear manufacturer) and plan it."""
     last = end_month or demo_service.last_full_month(dt.date.today())
     database = open_db(db, create=True)
-    with err_console.status("Building the demo company ...") as spinner:
+    with progress_bar("building the demo company", unit="steps", eta=False) as bar:
         summary = demo_service.build_demo(
             database,
             seed=seed,
@@ -172,7 +173,7 @@ def demo(
             actor=actor(),
             force=force,
             forecast=forecast,
-            progress=lambda text: spinner.update(f"Demo: {text} ..."),
+            progress=bar,
         )
     if as_json:
         print_json(summary.to_dict())

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
+from snop.cli.progress import progress_bar
 from snop.cli.render import console, print_json
 from snop.frames import records
 from snop.services import scenarios
@@ -82,7 +83,8 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Re-plan the scenario from today's data and its changes; score it."""
-    result = scenarios.run(open_db(db), name, actor=actor())
+    with progress_bar(f"running scenario '{name}'", unit="steps", eta=False) as bar:
+        result = scenarios.run(open_db(db), name, actor=actor(), progress=bar)
     if as_json:
         print_json(result.to_dict())
         return
@@ -223,7 +225,8 @@ def tradeoff(
 ) -> None:
     """The service-inventory curve: the stock and cost of each service level."""
     kwargs = {"levels": tuple(levels)} if levels else {}
-    table = scenarios.tradeoff(open_db(db), **kwargs)
+    with progress_bar("pricing service levels", unit="levels") as bar:
+        table = scenarios.tradeoff(open_db(db), progress=bar, **kwargs)
     if as_json:
         print_json(records(table))
         return

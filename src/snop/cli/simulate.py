@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
-from snop.cli.render import console, err_console, print_json
+from snop.cli.progress import progress_bar
+from snop.cli.render import console, print_json
 from snop.demand.forecast import FAST_MODELS, ForecastSettings
 from snop.report.format import by_kind
 from snop.services import simulate as service
@@ -85,17 +85,8 @@ def simulate(
             forecast=ForecastSettings(n_jobs=-1, models=FAST_MODELS if fast else None),
             frontier=frontier,
         )
-        with _progress() as bar:
-            tasks: dict[str, Any] = {}
-
-            def advance(name: str, done: int, total: int) -> None:
-                if name not in tasks:
-                    tasks[name] = bar.add_task(f"policy {name}", total=total)
-                bar.update(tasks[name], completed=done)
-
-            summary = service.run_simulation(
-                database, actor=actor(), options=options, progress=advance
-            )
+        with progress_bar("reading the company's history", unit="months") as bar:
+            summary = service.run_simulation(database, actor=actor(), options=options, progress=bar)
         stored = summary.to_dict()
     if chart is not None:
         chart.write_text(standalone_html(stored), encoding="utf-8")
@@ -105,17 +96,6 @@ def simulate(
     _print(stored)
     if chart is not None:
         console.print(f"Chart written to {chart}.", highlight=False)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} months"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 def _print(stored: dict[str, Any]) -> None:

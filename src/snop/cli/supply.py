@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from snop.cli.common import DbOption, JsonOption, actor, open_db, print_frame
-from snop.cli.render import console, err_console, print_json
+from snop.cli.progress import progress_bar
+from snop.cli.render import console, print_json
 from snop.frames import records
 from snop.services import supply as supply_service
 from snop.supply.problem import Strategy
@@ -59,9 +60,11 @@ def plan(
 ) -> None:
     """Plan production, overtime, subcontracting, stock and backlog; store it as a version."""
     measure = _measure(service)
-    with err_console.status("Planning supply ..."):
+    with progress_bar("planning supply", unit="steps", eta=False) as bar:
         if workbook is not None:
-            run = supply_service.plan_workbook(workbook, actor=actor(), strategy=strategy)
+            run = supply_service.plan_workbook(
+                workbook, actor=actor(), strategy=strategy, progress=bar
+            )
         else:
             run = supply_service.run_plan(
                 open_db(db),
@@ -70,6 +73,7 @@ def plan(
                 frozen_periods=frozen,
                 service_measure=measure,
                 solver=solver,
+                progress=bar,
             )
     if as_json:
         print_json(run.to_dict())

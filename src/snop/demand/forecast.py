@@ -276,10 +276,12 @@ def run_forecast(
         groups.setdefault(key, []).append(str(uid))
     parts, done = [], 0
     for (pool, _, _), ids in sorted(groups.items()):
-        parts.append(_forecast_pool(panel[panel["unique_id"].isin(ids)], pool, settings, engine))
-        done += len(ids)
-        if progress is not None:
-            progress(done, len(n_obs))
+        for chunk in _chunks(ids, len(n_obs)):
+            part = panel[panel["unique_id"].isin(chunk)]
+            parts.append(_forecast_pool(part, pool, settings, engine))
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(n_obs))
     return ForecastResult(
         forecast=_concat([p.forecast for p in parts]),
         choice=_concat([p.choice for p in parts]),
@@ -287,6 +289,24 @@ def run_forecast(
         backtest=_concat([p.backtest for p in parts]),
         fallbacks=_concat([p.fallbacks for p in parts]),
     )
+
+
+PROGRESS_CHUNK = 100
+"""Series per statsforecast call at least, so that progress is heard while big groups run.
+
+Series are forecast independently, so chunks change no figure; each call costs a pool of
+worker processes (a fraction of a second), hence chunks of a hundred series or more and
+never more than `PROGRESS_TICKS` of them in all.
+"""
+PROGRESS_TICKS = 20
+
+
+def _chunks(ids: list[str], total: int) -> list[list[str]]:
+    """``ids`` in runs of about ``total / PROGRESS_TICKS`` (at least `PROGRESS_CHUNK`)."""
+    size = max(PROGRESS_CHUNK, -(-total // PROGRESS_TICKS))
+    n_chunks = max(1, round(len(ids) / size))
+    step = -(-len(ids) // n_chunks)
+    return [ids[i : i + step] for i in range(0, len(ids), step)]
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

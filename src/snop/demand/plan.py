@@ -15,7 +15,6 @@ Family, segment and total are sums of these rows, so they always add up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -29,6 +28,7 @@ from snop.demand.hierarchy import BOTTOM, Hierarchy, build_hierarchy, choose_met
 from snop.demand.profile import demand_profile
 from snop.errors import InvalidInput, Issue
 from snop.frames import index_to_period, period_to_index
+from snop.progress import Progress, silent
 
 NAIVE = "naive"
 STATISTICAL = "statistical"
@@ -36,8 +36,6 @@ EVENTS = "events"
 CONSENSUS = "consensus"
 OVERRIDE_PREFIX = "override:"
 INTERMITTENT_CLASSES = frozenset({"intermittent", "lumpy"})
-
-Progress = Callable[[str], None]
 
 OVERRIDE_COLUMNS = (
     "override_id",
@@ -108,9 +106,15 @@ def plan_demand(
     """Build every demand stream for the ``settings.horizon`` months after ``cutoff``.
 
     ``cutoff`` (YYYY-MM) is the last month of history to use: the latest by default, an
-    earlier one to replay what would have been forecast then.
+    earlier one to replay what would have been forecast then. ``progress`` hears the
+    uncounted stages (profiling, cleansing, reconciling) with total None, and the
+    forecast itself as the series done out of all series, after each group of them.
     """
-    say = progress or (lambda _: None)
+    report = progress or silent
+
+    def say(stage: str) -> None:
+        report(stage, 0, None)
+
     bottom, cutoff = _bottom_history(inputs, cutoff)
     first = period_to_index(cutoff) + 1
     say("profiling demand")
@@ -128,13 +132,15 @@ def plan_demand(
     hierarchy, panel = build_hierarchy(cleansed[["family", "product_id", "segment", "ds", "y"]])
     node_pools = _node_pools(hierarchy.nodes, pools)
     twins = _single_segment_products(hierarchy)
-    say(f"forecasting {len(hierarchy.nodes) - len(twins)} series")
+    series = len(hierarchy.nodes) - len(twins)
+    stage = f"forecasting {series} series"
+    report(stage, 0, series)
     result = run_forecast(
         panel[~panel["unique_id"].isin(twins)],
         node_pools,
         settings,
         engine=engine,
-        progress=lambda done, total: say(f"forecasting: {done} of {total} series done"),
+        progress=lambda done, total: report(stage, done, total),
     )
     result = _with_twins(result, twins)
     say("reconciling the hierarchy")

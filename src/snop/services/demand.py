@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, cast
 
@@ -27,6 +26,7 @@ from snop.demand.plan import (
 from snop.demand.profile import DemandProfile, demand_profile
 from snop.errors import InvalidInput, Issue, NotFound
 from snop.frames import PERIOD_PATTERN, shift_period
+from snop.progress import Progress, silent
 from snop.services import audit
 from snop.services.auth import Actor, Caller, require
 from snop.services.database import Database
@@ -46,7 +46,6 @@ from snop.store.tables import (
 )
 from snop.team.roles import Action, Role
 
-Progress = Callable[[str], None]
 Level = Literal["total", "family", "segment", "product", "product_segment"]
 OVERRIDE_LEVELS = ("product", "family", "segment")
 
@@ -109,10 +108,15 @@ def run_forecast(
     engine: object = None,
     progress: Progress | None = None,
 ) -> ForecastSummary:
-    """Forecast demand and store it as a new version (earlier versions are kept)."""
+    """Forecast demand and store it as a new version (earlier versions are kept).
+
+    ``progress`` hears the reading and storing (uncounted) and `plan_demand`'s stages.
+    """
     settings = settings or ForecastSettings(n_jobs=-1)
     if cutoff is not None and not PERIOD_PATTERN.match(cutoff):
         raise InvalidInput([Issue("bad_period", f"'{cutoff}' is not a month written YYYY-MM")])
+    report = progress or silent
+    report("reading the demand history", 0, None)
     with db.sessions.begin() as s:
         name = require(s, actor, Action.FORECAST)
         inputs = _inputs(s)
@@ -123,6 +127,7 @@ def run_forecast(
     periods = sorted(plan.values["period"].unique())
     totals = plan.values.groupby("stream")["quantity"].sum().round(1).to_dict()
     models = plan.models[plan.models["level"] == "product_segment"]["model"].value_counts()
+    report("storing the forecast as a new version", 0, None)
     with db.sessions.begin() as s:
         version_id = store.add_version(
             s,

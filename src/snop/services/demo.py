@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -13,6 +12,7 @@ from snop.demand.forecast import ForecastSettings
 from snop.demo.company import DEMO_NAME, build_demo_company
 from snop.errors import InvalidInput, Issue
 from snop.frames import PERIOD_PATTERN, shift_period
+from snop.progress import Progress, silent
 from snop.services import audit, demand, imports, scenarios, supply, users
 from snop.services.auth import Actor, name_of
 from snop.services.database import Database
@@ -157,7 +157,7 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     force: bool = False,
     forecast: bool = True,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> DemoSummary:
     """Build the seeded demo company in ``db``, replacing an earlier demo, and plan it.
 
@@ -167,7 +167,7 @@ def build_demo(
     it would have been in each of the last ``REPLAY_MONTHS`` months (so accuracy and
     forecast value added have something to measure), then for the coming months.
     """
-    say = progress or (lambda _: None)
+    report = progress or silent
     if not PERIOD_PATTERN.match(last_history_month):
         raise InvalidInput(
             [
@@ -179,8 +179,10 @@ def build_demo(
                 )
             ]
         )
+    report("building the demo company", 0, None)
     sheets = build_demo_company(last_history_month=last_history_month, seed=seed)
-    report = imports.import_frames(
+    report("importing the demo company's workbook", 0, None)
+    imported = imports.import_frames(
         db,
         sheets,
         source=f"demo company (seed {seed})",
@@ -197,10 +199,10 @@ def build_demo(
         made = users.create_demo_users(s)
         if made:
             audit.record(s, name_of(actor), "demo.users", details={"users": made})
-    forecast_summary = _plan(db, actor, last_history_month, say) if forecast else None
-    supply_summary = _supply(db, actor, say) if forecast else None
+    forecast_summary = _plan(db, actor, last_history_month, report) if forecast else None
+    supply_summary = _supply(db, actor, report) if forecast else None
     if supply_summary is not None and supply_summary["status"] == "optimal":
-        supply_summary["scenarios"] = _scenarios(db, actor, say)
+        supply_summary["scenarios"] = _scenarios(db, actor, report)
     history = sheets["demand_history"]["period"]
     targets = sheets["targets"]
     return DemoSummary(
@@ -212,7 +214,7 @@ def build_demo(
         families=sorted(sheets["products"]["family"].unique()),
         sites=sorted(sheets["resources"]["site"].unique()),
         target_periods=sorted(targets["period"].unique()),
-        import_id=report.import_id,
+        import_id=imported.import_id,
         forecast=None if forecast_summary is None else forecast_summary.to_dict(),
         supply=supply_summary,
     )
@@ -256,14 +258,12 @@ DEMO_OVERRIDES: tuple[_DemoOverride, ...] = (
 )
 
 
-def _tagged(say: Callable[[str], None], tag: str) -> Callable[[str], None]:
-    """``say`` with every message prefixed by ``tag``."""
-    return lambda text: say(f"{tag}: {text}")
+def _tagged(report: Progress, tag: str) -> Progress:
+    """``report`` with every stage prefixed by ``tag``."""
+    return lambda stage, done, total: report(f"{tag}: {stage}", done, total)
 
 
-def _plan(
-    db: Database, actor: Actor, last: str, say: Callable[[str], None]
-) -> demand.ForecastSummary:
+def _plan(db: Database, actor: Actor, last: str, report: Progress) -> demand.ForecastSummary:
     for entry in DEMO_OVERRIDES:
         start, end = entry["months"]
         demand.add_override(
@@ -281,16 +281,20 @@ def _plan(
     replay = ForecastSettings(n_jobs=-1, backtest_windows=1)
     for back in range(REPLAY_MONTHS, 0, -1):
         cutoff = shift_period(last, -back)
-        say(f"replaying the forecast of {cutoff}")
+        tag = f"replaying the forecast of {cutoff} ({REPLAY_MONTHS - back + 1} of {REPLAY_MONTHS})"
         demand.run_forecast(
             db,
             actor=actor,
             settings=replay,
             cutoff=cutoff,
-            progress=_tagged(say, cutoff),
+            progress=_tagged(report, tag),
         )
-    say("forecasting the coming months")
-    return demand.run_forecast(db, actor=actor, settings=ForecastSettings(n_jobs=-1), progress=say)
+    return demand.run_forecast(
+        db,
+        actor=actor,
+        settings=ForecastSettings(n_jobs=-1),
+        progress=_tagged(report, "forecasting the coming months"),
+    )
 
 
 DEMO_HEADLINES = 4
@@ -330,9 +334,9 @@ def demo_scenarios(periods: list[str], demand: pd.DataFrame) -> list[tuple[str, 
     ]
 
 
-def _scenarios(db: Database, actor: Actor, say: Callable[[str], None]) -> list[dict[str, Any]]:
+def _scenarios(db: Database, actor: Actor, report: Progress) -> list[dict[str, Any]]:
     """Create and run the demo's scenarios and the ready-made pessimistic and optimistic."""
-    say("running scenarios")
+    report("creating the demo's scenarios", 0, None)
     plan = supply.stored_plan(db)
     products = plan.tables["products"]
     periods = sorted(products["period"].unique())
@@ -340,16 +344,15 @@ def _scenarios(db: Database, actor: Actor, say: Callable[[str], None]) -> list[d
         parsed = [scenarios.change_from_text(text) for text in changes]
         scenarios.create(db, name, parsed, actor=actor, description=description)
     scenarios.create_ready_made(db, actor=actor)
-    runs = []
-    for view in scenarios.list_scenarios(db):
-        result = scenarios.run(db, view["name"], actor=actor)
-        runs.append({"name": view["name"], "status": result.status, "seconds": result.seconds})
-    return runs
+    names = [view["name"] for view in scenarios.list_scenarios(db)]
+    results = scenarios.run_many(
+        db, names, actor=actor, progress=_tagged(report, "running the scenarios")
+    )
+    return [{"name": r.name, "status": r.status, "seconds": r.seconds} for r in results]
 
 
-def _supply(db: Database, actor: Actor, say: Callable[[str], None]) -> dict[str, Any]:
-    say("planning supply")
-    run = supply.run_plan(db, actor=actor)
+def _supply(db: Database, actor: Actor, report: Progress) -> dict[str, Any]:
+    run = supply.run_plan(db, actor=actor, progress=_tagged(report, "planning supply"))
     data = run.to_dict(detail=False)
     data["headlines"] = run.plan.explanation.sentences[:DEMO_HEADLINES]
     return data

@@ -22,6 +22,7 @@ from snop.demand.forecast import (
 )
 from snop.errors import InvalidInput, Issue
 from snop.frames import PERIOD_PATTERN, index_to_period, issues_where, period_to_index
+from snop.progress import Progress, silent
 
 COLUMNS = ("series_id", "period", "quantity")
 OUTPUT = ["series_id", "period", "forecast", "lo_80", "hi_80", "lo_95", "hi_95", "model"]
@@ -51,32 +52,37 @@ def forecast_file(
     horizon: int = 12,
     season_length: int = 12,
     method: Method = "ensemble",
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> ForecastFileReport:
     """Read ``source``, forecast every series ``horizon`` steps ahead, write ``target``.
 
     ``source`` has columns series_id, period (YYYY-MM or evenly spaced dates), quantity.
     ``target`` gets series_id, period, forecast, lo_80, hi_80, lo_95, hi_95, model.
     A bad file raises ``InvalidInput`` naming every bad row, and nothing is written.
+    ``progress`` hears the reading (uncounted), then the series done out of all series
+    after each group of them, as `run_forecast` reports it.
     """
-    say = progress or (lambda _: None)
+    report = progress or silent
     started = time.perf_counter()
-    say(f"reading {source.name}")
+    report(f"reading {source.name}", 0, None)
     raw = _read(source)
     panel, to_period = _panel(raw, source.stem)
     settings = ForecastSettings(
         horizon=horizon, season_length=season_length, method=method, n_jobs=-1
     )
     panel = fill_gaps(panel)
-    say(f"forecasting {panel['unique_id'].nunique()} series")
+    series = panel["unique_id"].nunique()
+    stage = f"forecasting {series} series"
+    report(stage, 0, series)
     result = run_forecast(
         panel,
         classify_pools(panel),
         settings,
-        progress=lambda done, total: say(f"forecasting: {done} of {total} series done"),
+        progress=lambda done, total: report(stage, done, total),
     )
     out = result.forecast.rename(columns={"unique_id": "series_id"})
     out["period"] = out["ds"].map(to_period)
+    report(f"writing {target.name}", series, series)
     target.parent.mkdir(parents=True, exist_ok=True)
     out[OUTPUT].to_csv(target, index=False)
     models = result.choice["model"].value_counts()

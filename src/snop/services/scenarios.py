@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from snop.errors import Conflict, InvalidInput, Issue, NotFound
 from snop.frames import period_range, records, shift_period
+from snop.progress import Progress, silent, within
 from snop.reconcile.money import standard_costs
 from snop.reconcile.scenario import (
     CHANGE_KINDS,
@@ -44,12 +45,14 @@ from snop.store import frames as store_frames
 from snop.store import plans as plan_store
 from snop.store.tables import Scenario
 from snop.supply.explain import planned_service
-from snop.supply.plan import plan_supply
+from snop.supply.plan import PLAN_STEPS, plan_supply
 from snop.supply.problem import PlanSettings
 from snop.team.roles import Action
 
 BASE = "base"
 """Compare's name for the cycle's plan of record."""
+RUN_STEPS = 1 + PLAN_STEPS + 1
+"""`run`'s steps: reading the data with the changes, `plan_supply`'s steps, scoring."""
 READY_MADE = {
     "pessimistic": ("Demand at the low end of the forecast's 80% interval.", "lo_80"),
     "optimistic": ("Demand at the high end of the forecast's 80% interval.", "hi_80"),
@@ -260,15 +263,23 @@ class ScenarioRun:
         }
 
 
-def run(db: Database, name: str, *, actor: Actor) -> ScenarioRun:
-    """Re-derive the scenario's plan from today's data and its changes; score it."""
+def run(db: Database, name: str, *, actor: Actor, progress: Progress | None = None) -> ScenarioRun:
+    """Re-derive the scenario's plan from today's data and its changes; score it.
+
+    ``progress`` hears each of the `RUN_STEPS` steps start (reading the data with the
+    changes, building the LP, solving it, explaining the plan, scoring it), then ``done``
+    reaching the total.
+    """
+    report = progress or silent
     started = time.perf_counter()
+    report(f"reading today's data with the changes of '{name}'", 0, RUN_STEPS)
     with db.sessions.begin() as s:
         who = require(s, actor, Action.SCENARIO)
         scenario = _scenario(s, name)
         changes = parse_changes(scenario.changes)
         inputs = load_inputs(s, settings=PlanSettings(), changes=changes)
-        plan = plan_supply(inputs.problem)
+        plan = plan_supply(inputs.problem, progress=within(progress, 1, RUN_STEPS))
+        report("storing and scoring the plan (money, KPIs, scorecard)", RUN_STEPS - 1, RUN_STEPS)
         version_id = store_run(
             s,
             who,
@@ -295,9 +306,32 @@ def run(db: Database, name: str, *, actor: Actor) -> ScenarioRun:
             details={"plan_version": version_id, "status": str(plan.status)},
         )
     seconds = time.perf_counter() - started
+    report(f"scenario '{name}' planned: {plan.status}", RUN_STEPS, RUN_STEPS)
     return ScenarioRun(
         name, version_id, str(plan.status), seconds, evaluation, plan.explanation.sentences
     )
+
+
+def run_many(
+    db: Database, names: Sequence[str], *, actor: Actor, progress: Progress | None = None
+) -> list[ScenarioRun]:
+    """`run` each of ``names`` in turn (each in a transaction of its own).
+
+    ``progress`` hears "scenario k of n 'name': <step>", counted in steps over them all
+    (`RUN_STEPS` per scenario), ending at the total.
+    """
+    report = progress or silent
+    total = RUN_STEPS * len(names)
+    runs = []
+    for k, name in enumerate(names):
+        first = RUN_STEPS * k
+
+        def step(stage: str, done: int, _: int | None, k: int = k, first: int = first) -> None:
+            label = f"scenario {k + 1} of {len(names)}: {stage}" if len(names) > 1 else stage
+            report(label, first + done, total)
+
+        runs.append(run(db, name, actor=actor, progress=step))
+    return runs
 
 
 def _summary(evaluation: Evaluation | None, status: object, sentences: list[str]) -> dict[str, Any]:
@@ -436,7 +470,10 @@ def promote(db: Database, name: str, *, actor: Actor) -> dict[str, Any]:
 
 
 def tradeoff(
-    db: Database, *, levels: Sequence[float] = (0.80, 0.85, 0.90, 0.95, 0.97, 0.98, 0.99, 0.995)
+    db: Database,
+    *,
+    levels: Sequence[float] = (0.80, 0.85, 0.90, 0.95, 0.97, 0.98, 0.99, 0.995),
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
     """The service-inventory curve: what each service level costs in stock and in money.
 
@@ -445,18 +482,25 @@ def tradeoff(
     horizon, units and value at standard cost), its yearly holding cost, the value of one
     more point of service, and the plan's cost over the horizon and its change from the
     lowest level.
+
+    ``progress`` hears "re-planning at <level> service" for each level (the point's
+    number as ``done``, the number of levels as ``total``), then ``done`` reaching it.
     """
     bad = [level for level in levels if not 0 < level < 1]
     if bad:
         raise InvalidInput([Issue("bad_level", f"service levels are fractions in (0, 1): {bad}")])
+    report = progress or silent
+    points = sorted(levels)
     rows = []
     with db.sessions.begin() as s:
-        for level in sorted(levels):
+        for done, level in enumerate(points):
+            report(f"re-planning at {level:.1%} service", done, len(points))
             inputs = load_inputs(
                 s, settings=PlanSettings(), changes=[ServiceTargetChange(service_target=level)]
             )
             plan = plan_supply(inputs.problem)
             rows.append(_tradeoff_row(level, inputs, plan))
+    report(f"{len(points)} service levels priced", len(points), len(points))
     table = pd.DataFrame(rows)
     step = table["safety_stock_value"].diff() / (table["service_level"].diff() * 100)
     table["value_per_point"] = step

@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,12 @@ from sqlalchemy import select
 from snop.demand.forecast import ForecastSettings
 from snop.errors import InvalidInput, Issue, NotFound
 from snop.frames import PERIOD_PATTERN, shift_period
+from snop.progress import Progress
 from snop.services import audit
 from snop.services.auth import Actor, require
 from snop.services.database import Database
 from snop.services.supply import FROZEN_SETTING
-from snop.simulate.engine import Progress, SimulationSettings, simulate
+from snop.simulate.engine import SimulationSettings, simulate
 from snop.simulate.frontier import trace
 from snop.simulate.policies import BUILT_IN, Policy, SnopPolicy
 from snop.simulate.report import SimulationReport, score
@@ -89,6 +90,18 @@ class SimulationSummary:
         }
 
 
+def _replaying(progress: Progress) -> Callable[[str, int, int], None]:
+    """The engine's (policy, months done, months) as a stage a planner reads."""
+
+    def said(name: str, done: int, total: int) -> None:
+        rule, _, cover = name.rpartition("+")  # the frontier's runs: naive+0.5
+        traced = bool(rule) and cover.replace(".", "", 1).isdigit()
+        label = f"{rule} with {cover} more months of cover" if traced else f"policy {name}"
+        progress(f"replaying {label}", done, total)
+
+    return said
+
+
 def run_simulation(
     db: Database,
     *,
@@ -99,7 +112,8 @@ def run_simulation(
     """Replay held-out months under each policy, score them and store the report.
 
     Raises `InvalidInput` naming the option at fault (an unknown policy, a month that is
-    not YYYY-MM, too little history, ...) before anything runs.
+    not YYYY-MM, too little history, ...) before anything runs. ``progress`` hears
+    "replaying <policy>" with the months done out of the months replayed, per policy.
     """
     options = options or SimulationOptions()
     issues = _option_issues(options)
@@ -116,9 +130,10 @@ def run_simulation(
     settings = _settings(world, options, fence)
     policies = _policies(options)
     started = time.perf_counter()
-    result = simulate(world, policies, settings, progress=progress)
+    replaying = None if progress is None else _replaying(progress)
+    result = simulate(world, policies, settings, progress=replaying)
     traced = (
-        trace(world, settings, list(policies), progress=progress)
+        trace(world, settings, list(policies), progress=replaying)
         if options.frontier and "snop" in policies
         else {}
     )

@@ -18,6 +18,7 @@ from snop.contract.validate import PLANNING_SHEETS
 from snop.demand.plan import CONSENSUS
 from snop.errors import InvalidInput, Issue, NotFound
 from snop.frames import period_range, records
+from snop.progress import Progress, silent, within
 from snop.reconcile.scenario import Change, PlanningData, apply_changes
 from snop.services import audit, memo
 from snop.services.auth import Actor, name_of, require
@@ -29,13 +30,15 @@ from snop.store import plans as store
 from snop.store.tables import ForecastError, PlanVersion, Setting
 from snop.supply import allocation, policy
 from snop.supply.capacity import RoughCut, rough_cut
-from snop.supply.plan import PLAN_MEASURES, SupplyPlan, plan_supply
+from snop.supply.plan import PLAN_MEASURES, PLAN_STEPS, SupplyPlan, plan_supply
 from snop.supply.problem import NO_SEGMENT, PlanSettings, Strategy, SupplyProblem
 from snop.team.roles import Action
 
 _BOUNDS = ["lo_80", "hi_80", "lo_95", "hi_95"]
 """The consensus forecast's interval columns: pessimistic and optimistic scenarios."""
 ServiceMeasure = Literal["fill_rate", "cycle_service"]
+RUN_PLAN_STEPS = 1 + PLAN_STEPS + 1
+"""`run_plan`'s steps: reading the data, `plan_supply`'s steps, storing the version."""
 FROZEN_SETTING = "supply.frozen_periods"
 MEASURE_SETTING = "supply.service_measure"
 _SHEETS = (
@@ -251,15 +254,21 @@ def run_plan(
     service_measure: ServiceMeasure | None = None,
     solver: str = "choose",
     store_version: bool = True,
+    progress: Progress | None = None,
 ) -> PlanRun:
     """Plan supply for the current cycle and store it as a new plan version.
 
     ``frozen_periods`` and ``service_measure``, when given, become the cycle's settings.
     An infeasible plan is stored too, with the promises that cannot be kept.
+    ``progress`` hears each of the `RUN_PLAN_STEPS` steps start (reading the data,
+    building the LP, solving it, explaining the plan, storing it), then ``done`` reaching
+    the total.
     """
     if frozen_periods is not None and frozen_periods < 0:
         raise InvalidInput([Issue("bad_fence", "the frozen fence is a number of months >= 0")])
+    report = progress or silent
     settings = PlanSettings(strategy=strategy, solver=solver)
+    report("reading the demand, capacities and safety stocks", 0, RUN_PLAN_STEPS)
     with db.sessions.begin() as s:
         name = require(s, actor, Action.PLAN_SUPPLY) if store_version else name_of(actor)
         if frozen_periods is not None and frozen_periods < int(_settings(s).get(FROZEN_SETTING, 0)):
@@ -269,16 +278,19 @@ def run_plan(
             s, settings=settings, frozen_periods=frozen_periods, service_measure=service_measure
         )
     started = time.perf_counter()
-    plan = plan_supply(inputs.problem)
+    plan = plan_supply(inputs.problem, progress=within(progress, 1, RUN_PLAN_STEPS))
     seconds = time.perf_counter() - started
     if not store_version:
+        report("plan ready (not stored)", RUN_PLAN_STEPS, RUN_PLAN_STEPS)
         return PlanRun(None, plan, inputs)
+    report("storing the plan as a new version", RUN_PLAN_STEPS - 1, RUN_PLAN_STEPS)
     with db.sessions.begin() as s:
         if frozen_periods is not None:
             _save_setting(s, FROZEN_SETTING, str(frozen_periods))
         if service_measure is not None:
             _save_setting(s, MEASURE_SETTING, service_measure)
         version_id = store_run(s, name, plan, inputs, solver=solver, seconds=seconds)
+    report(f"plan version {version_id} stored", RUN_PLAN_STEPS, RUN_PLAN_STEPS)
     return PlanRun(version_id, plan, inputs)
 
 
@@ -358,17 +370,32 @@ def _with_workforce(plan: SupplyPlan) -> pd.DataFrame:
     return plan.resources.merge(plan.workforce, on=["resource_id", "period"], how="left")
 
 
-def plan_workbook(path: Path, *, actor: Actor, strategy: Strategy = Strategy.COST) -> PlanRun:
+def plan_workbook(
+    path: Path,
+    *,
+    actor: Actor,
+    strategy: Strategy = Strategy.COST,
+    progress: Progress | None = None,
+) -> PlanRun:
     """Plan a workbook on its own, in a throwaway SQLite store (the file is the problem).
 
     The workbook needs only products, resources, routings, inventory and demand_plan
     (plus labour, capacity and segments when used); the plan is not kept anywhere.
+    ``progress`` hears the import (uncounted), then `run_plan`'s steps.
     """
+    report = progress or silent
     with tempfile.TemporaryDirectory(prefix="snop-plan-") as folder:
         db = open_database(str(Path(folder) / "plan.db"), create=True)
         try:
+            report(f"reading and checking {path.name}", 0, None)
             import_workbook(db, path, actor=name_of(actor), required=PLANNING_SHEETS)
-            return run_plan(db, actor=name_of(actor), strategy=strategy, store_version=False)
+            return run_plan(
+                db,
+                actor=name_of(actor),
+                strategy=strategy,
+                store_version=False,
+                progress=progress,
+            )
         finally:
             db.close()
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from snop.progress import Progress, silent
 from snop.supply.explain import Explanation, diagnose_infeasible, explain
 from snop.supply.model import SupplyLp, build_lp
 from snop.supply.policy import days_of_supply
@@ -122,17 +123,27 @@ class SupplyPlan:
         return {c: float(round(totals.get(c, 0.0), 2)) for c in COST_COMPONENTS}
 
 
-def plan_supply(problem: SupplyProblem) -> SupplyPlan:
+PLAN_STEPS = 3
+"""The steps `plan_supply` reports: building the LP, solving it, explaining the plan."""
+
+
+def plan_supply(problem: SupplyProblem, *, progress: Progress | None = None) -> SupplyPlan:
     """Plan production, overtime, subcontracting, inventory and backlog at least cost.
 
     Infeasible plans come back with ``status`` infeasible and an explanation naming the
     promises that cannot be kept (end-of-horizon stock or backlog, the frozen fence).
+    ``progress`` hears the start of each of the `PLAN_STEPS` steps, as (stage, 0..2, 3).
     """
+    report = progress or silent
+    size = _size(problem)
+    report(f"building the LP ({size})", 0, PLAN_STEPS)
     problem = prepare(problem)
     started = time.perf_counter()
     lp = build_lp(problem)
     build_seconds = time.perf_counter() - started
     settings = problem.settings
+    rows, columns = lp.shape
+    report(f"solving the supply plan ({size}; {rows:,} rows x {columns:,} columns)", 1, PLAN_STEPS)
     solution = solve_lp(lp, solver=settings.solver, time_limit=settings.time_limit)
     stats = SolverStats(
         lp.shape[0],
@@ -144,6 +155,7 @@ def plan_supply(problem: SupplyProblem) -> SupplyPlan:
         solution.iterations,
         solution.blocks,
     )
+    report("explaining the plan", 2, PLAN_STEPS)
     if not solution.ok:
         return _failed_plan(problem, solution, stats)
     frames = _frames(problem, lp, solution)
@@ -164,6 +176,16 @@ def plan_supply(problem: SupplyProblem) -> SupplyPlan:
         explanation=explanation,
         stats=stats,
         frozen_periods=problem.frozen_periods,
+    )
+
+
+def _size(problem: SupplyProblem) -> str:
+    """The problem's size as a planner counts it: "40 products x 18 months"."""
+    products = len(problem.products)
+    months = len(problem.periods)
+    return (
+        f"{products} product{'s' if products != 1 else ''} x "
+        f"{months} month{'s' if months != 1 else ''}"
     )
 
 

@@ -29,7 +29,7 @@ def test_a_product_of_one_segment_is_forecast_once_and_reads_the_same() -> None:
         overrides=pd.DataFrame(columns=list(OVERRIDE_COLUMNS)),
     )
     said: list[str] = []
-    plan = plan_demand(inputs, QUICK, progress=said.append)
+    plan = plan_demand(inputs, QUICK, progress=lambda stage, _done, _total: said.append(stage))
     models = plan.models.set_index("unique_id")
     # A: A|Key, A|Web and product A; B: B|Key only, so product B is its copy.
     # total, family F, 2 segments, products A and B, 3 bottom: 9 nodes, B forecast once.

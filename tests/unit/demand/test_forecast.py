@@ -69,6 +69,27 @@ def test_the_ensemble_policy_always_takes_the_ensemble() -> None:
     assert set(result.choice["model"]) == {"Ensemble"}
 
 
+def test_a_big_group_is_forecast_in_chunks_that_report_progress_and_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = panel(**{f"s{i}": seasonal(seed=i) for i in range(5)})
+    whole = run_forecast(data, {}, SETTINGS)
+    monkeypatch.setattr(forecast, "PROGRESS_CHUNK", 2)
+    monkeypatch.setattr(forecast, "PROGRESS_TICKS", 5)
+    heard: list[tuple[int, int]] = []
+    chunked = run_forecast(
+        data, {}, SETTINGS, progress=lambda done, total: heard.append((done, total))
+    )
+    assert len(heard) > 1 and heard[-1] == (5, 5)
+    assert [done for done, _ in heard] == sorted(done for done, _ in heard)
+    key = ["unique_id", "ds"]
+    pd.testing.assert_frame_equal(
+        whole.forecast.sort_values(key).reset_index(drop=True),
+        chunked.forecast.sort_values(key).reset_index(drop=True),
+        rtol=1e-6,
+    )
+
+
 def test_a_short_series_gets_the_default_and_says_why() -> None:
     launch = pd.DataFrame(
         {"unique_id": "launch", "ds": [44, 45, 46, 47], "y": [5.0, 8.0, 12.0, 15.0]}
