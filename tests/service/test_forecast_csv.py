@@ -19,9 +19,18 @@ def test_forecast_file_reports_the_series_done_as_it_goes(tmp_path: Path) -> Non
     pd.DataFrame(smooth + sparse, columns=["series_id", "period", "quantity"]).to_csv(
         source, index=False
     )
-    said: list[str] = []
-    report = forecast_file(source, tmp_path / "out.csv", horizon=3, progress=said.append)
-    done = [text for text in said if text.endswith("series done")]
-    # Two groups (smooth and intermittent series), the count growing to all three.
-    assert len(done) == 2 and done[-1] == "forecasting: 3 of 3 series done"
+    said: list[tuple[str, int, int | None]] = []
+    report = forecast_file(
+        source,
+        tmp_path / "out.csv",
+        horizon=3,
+        progress=lambda stage, done, total: said.append((stage, done, total)),
+    )
+    assert said[0] == ("reading in.csv", 0, None)
+    counted = [done for stage, done, total in said if stage == "forecasting 3 series"]
+    # The count starts at none, grows with each group (smooth, then intermittent)
+    # and ends at all three; the write comes last.
+    assert counted[0] == 0 and counted[-1] == 3 and counted == sorted(counted)
+    assert len(set(counted)) >= 3
+    assert said[-1] == ("writing out.csv", 3, 3)
     assert report.series == 3
