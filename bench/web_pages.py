@@ -130,13 +130,30 @@ def build_scaled(db: Database, products: int) -> None:
         users.create_demo_users(s)
 
 
-def measure(db_url: str, families: list[str], repeat: int) -> list[dict[str, object]]:
-    """Cold and warm latencies of every page, and of the baseline."""
-    app = create_app(db_url)
+KEEP_ALIVE: list[object] = []  # apps measured, kept so no later database reuses their id()
+
+
+def measure(
+    db_url: str, families: list[str], repeat: int, *, refresh: bool
+) -> tuple[list[dict[str, object]], float | None]:
+    """Cold and warm latencies of every page, and of the baseline.
+
+    With ``refresh`` the server's background refresh runs (as under `snop serve`) and the
+    pages are timed once it has computed the views for the current data; its time is
+    returned. Without it every view is computed by its first request.
+    """
+    app = create_app(db_url, refresh_seconds=0.5 if refresh else 0)
+    KEEP_ALIVE.append(app)
     client = TestClient(app)
+    client.__enter__()  # runs the app's lifespan: the background refresh starts
     client.post("/signin", data={"username": "admin", "password": "demo"})
     token = client.post("/api/session", json={"username": "admin", "password": "demo"})
     bearer = {"Authorization": f"Bearer {token.json()['token']}"}
+    refreshed: float | None = None
+    if refresh:
+        refresher = app.state.refresher
+        assert refresher.wait(timeout=600), "the background refresh did not finish"
+        refreshed = refresher.last_seconds
     rows: list[dict[str, object]] = []
     for path in [BASELINE, *pages(families)]:
         # The demand page fetches its profile and accuracy sections with HTMX when they are
@@ -162,9 +179,15 @@ def measure(db_url: str, families: list[str], repeat: int) -> list[dict[str, obj
                 "kb": len(first.content) / 1024,
             }
         )
-    client.close()
+    client.__exit__(None, None, None)
     app.state.database.close()
-    return rows
+    return rows, refreshed
+
+
+def _how(refreshed: float | None) -> str:
+    if refreshed is None:
+        return "no background refresh (each view computed by its first request)"
+    return f"after the background refresh (it took {refreshed:.1f} s after the server started)"
 
 
 def table(title: str, rows: list[dict[str, object]]) -> str:
@@ -191,6 +214,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--products", type=int, default=0, help="also a scaled company")
     parser.add_argument("--demo-db", help="an already built demo (snop demo --end-month 2026-10)")
+    parser.add_argument("--scaled-db", help="an already built scaled company (kept; built if missing)")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     sections = []
@@ -205,19 +229,23 @@ def main() -> None:
             print(f"demo built in {time.perf_counter() - started:.0f} s", flush=True)
             db.close()
         families = sorted(build_demo_company(last_history_month=END)["products"]["family"].unique())
-        rows = measure(demo_url, families, args.repeat)
-        sections.append(table("Demo company (44 products, 3 segments, 6 resources)", rows))
-        print(sections[-1], flush=True)
-        if args.products:
-            url = f"sqlite:///{Path(folder) / 'scaled.db'}"
-            db = open_database(url, create=True)
-            started = time.perf_counter()
-            build_scaled(db, args.products)
-            db.close()
-            print(f"scaled company built in {time.perf_counter() - started:.0f} s", flush=True)
-            rows = measure(url, families, args.repeat)
-            sections.append(table(f"Scaled company (~{args.products:,} products)", rows))
+        for refresh in (False, True):
+            rows, took = measure(demo_url, families, args.repeat, refresh=refresh)
+            sections.append(table(f"Demo company (44 products, 3 segments, 6 resources), {_how(took)}", rows))
             print(sections[-1], flush=True)
+        if args.products:
+            path = Path(args.scaled_db) if args.scaled_db else Path(folder) / "scaled.db"
+            url = f"sqlite:///{path.resolve()}"
+            if not path.exists():
+                db = open_database(url, create=True)
+                started = time.perf_counter()
+                build_scaled(db, args.products)
+                db.close()
+                print(f"scaled company built in {time.perf_counter() - started:.0f} s", flush=True)
+            for refresh in (False, True):
+                rows, took = measure(url, families, args.repeat, refresh=refresh)
+                sections.append(table(f"Scaled company (~{args.products:,} products), {_how(took)}", rows))
+                print(sections[-1], flush=True)
     command = "python bench/web_pages.py " + " ".join(sys.argv[1:])
     report = "\n".join(
         [

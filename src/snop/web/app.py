@@ -7,6 +7,8 @@ readable message for the pages.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import lru_cache
 
 from fastapi import FastAPI, Request
@@ -15,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from snop.api import app as api
 from snop.errors import InvalidInput, NotSignedIn, SnopError
-from snop.web import deps
+from snop.web import deps, refresh
 from snop.web.routes import (
     admin,
     audit,
@@ -58,9 +60,28 @@ def _plotly_js() -> bytes:
     return script.encode()
 
 
-def create_app(database: str | None = None) -> FastAPI:
-    """The web app and the REST API over one database (a SQLite path or a URL)."""
+def create_app(database: str | None = None, *, refresh_seconds: float | None = None) -> FastAPI:
+    """The web app and the REST API over one database (a SQLite path or a URL).
+
+    While the server runs, a background thread computes the slow views after each change
+    (`snop.web.refresh`) every ``refresh_seconds`` (default ``$SNOP_REFRESH_SECONDS`` or 2;
+    0 turns it off).
+    """
     app = api.create_app(database)
+    interval = refresh.interval_from_environment() if refresh_seconds is None else refresh_seconds
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        refresher = refresh.Refresher(app.state.database, interval=interval)
+        app.state.refresher = refresher if interval > 0 else None
+        if interval > 0:
+            refresher.start()
+        try:
+            yield
+        finally:
+            refresher.stop()
+
+    app.router.lifespan_context = lifespan
 
     @app.exception_handler(SnopError)
     async def snop_error(request: Request, error: SnopError) -> Response:

@@ -8,7 +8,6 @@ forecast at once and fetches these sections with their own HTMX requests.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -78,16 +77,21 @@ class ProfileRows:
     products: list[dict[str, Any]]
 
 
-def _kept_profile(
-    db: Database, compute: Callable[[], ProfileRows] | None = None
-) -> ProfileRows | None:
-    """The profile as the page shows it (None without demand history)."""
+PROFILE_KEY = ("demand.profile",)
+ACCURACY_KEY = ("demand.accuracy",)
+
+
+def _kept_profile(db: Database) -> ProfileRows | None:
+    """The profile as the page shows it (None without demand history).
+
+    It is a view of the imported data alone, so it is kept until the next import.
+    """
+    return memo.kept(db, PROFILE_KEY, lambda: _profile_or_none(db), since="imports")
+
+
+def _profile_or_none(db: Database) -> ProfileRows | None:
     try:
-        return memo.kept(
-            db,
-            ("demand.profile",),
-            compute or (lambda: profile_rows(demand_service.profile(db))),
-        )
+        return profile_rows(demand_service.profile(db))
     except NotFound:
         return None
 
@@ -172,18 +176,22 @@ class AccuracyRows:
     findings: list[dict[str, str]]
 
 
-def _kept_accuracy(
-    db: Database, compute: Callable[[], AccuracyRows] | None = None
-) -> AccuracyRows | None:
+def _kept_accuracy(db: Database) -> AccuracyRows | None:
     """Accuracy and value added as the page shows them (None before any forecast)."""
+    return memo.kept(db, ACCURACY_KEY, lambda: _accuracy_or_none(db))
+
+
+def _accuracy_or_none(db: Database) -> AccuracyRows | None:
     try:
-        return memo.kept(
-            db,
-            ("demand.accuracy",),
-            compute or (lambda: accuracy_rows(demand_service.accuracy(db))),
-        )
+        return accuracy_rows(demand_service.accuracy(db))
     except NotFound:
         return None
+
+
+def keep_views(db: Database) -> None:
+    """Compute and keep the profile and the accuracy (the background refresh calls it)."""
+    _kept_profile(db)
+    _kept_accuracy(db)
 
 
 def stream_label(stream: str) -> str:
@@ -278,14 +286,6 @@ def _better(fva: Any) -> str:
     return "better" if value > 0 else "worse"
 
 
-class _Cold(Exception):
-    """Raised instead of computing: the result is not kept yet."""
-
-
-def _cold() -> Any:
-    raise _Cold
-
-
 def analysis_context(db: Database, page: int) -> dict[str, Any]:
     """The profile and the accuracy (the same for every key), when they are kept.
 
@@ -294,16 +294,18 @@ def analysis_context(db: Database, page: int) -> dict[str, Any]:
     (on 2,000 products each takes seconds to compute).
     """
     context: dict[str, Any] = {"page": page}
-    try:
-        profile = _kept_profile(db, _cold)
-    except _Cold:
+    # A view never waits here for a computation under way (the background refresh's):
+    # what is not kept yet comes with its own request.
+    profile = memo.peek(db, PROFILE_KEY, since="imports")
+    if profile is None:
         context.update(profile_cold=True, profile=None)
     else:
         context.update(profile=profile, **_products(profile, page))
-    try:
-        context["accuracy"] = _kept_accuracy(db, _cold)
-    except _Cold:
+    accuracy = memo.peek(db, ACCURACY_KEY)
+    if accuracy is None:
         context.update(accuracy_cold=True, accuracy=None)
+    else:
+        context["accuracy"] = accuracy
     return context
 
 
