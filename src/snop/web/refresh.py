@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from snop.errors import NotFound
 from snop.services import memo, reconcile, report, status, supply
 from snop.services.database import Database
-from snop.web.routes import demand_analysis
+from snop.web.routes import demand, demand_analysis
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 2.0
@@ -56,6 +56,7 @@ def _status(db: Database) -> None:
 
 VIEWS: tuple[Callable[[Database], None], ...] = (
     _status,
+    demand.keep_total_view,
     demand_analysis.keep_views,
     _evaluation,
     _plan,

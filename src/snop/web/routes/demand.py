@@ -252,6 +252,16 @@ def view_context(
     return context
 
 
+def keep_total_view(db: Database) -> None:
+    """Compute and keep what the demand page's default view reads (the background refresh)."""
+    try:
+        memo.kept(db, ("demand.keys",), lambda: demand_service.forecast_keys(db))
+        memo.kept(db, ("demand.overrides",), lambda: _people(db))
+    except NotFound:  # nothing forecast yet
+        return
+    _kept_view(db, "total", "all")
+
+
 @dataclass(frozen=True, slots=True)
 class ViewParts:
     """The chosen key's forecast and what the page draws from it."""
