@@ -40,6 +40,8 @@ def render() -> str:
             notes = [c.description]
             if c.choices:
                 notes.append("One of: " + ", ".join(f"`{x}`" for x in c.choices) + ".")
+            if c.bounds_text:
+                notes.append(c.bounds_text)
             if c.references:
                 notes.append(f"Must exist in `{c.references}`.")
             if c.default is not None:

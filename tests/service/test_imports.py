@@ -125,6 +125,10 @@ def _out_of_range(sheets: Sheets) -> None:
     sheets["segments"].loc[0, "service_target"] = 98
 
 
+def _impossible_quantity(sheets: Sheets) -> None:
+    sheets["demand_history"].loc[1, "ordered"] = 1e308
+
+
 def _bad_status(sheets: Sheets) -> None:
     sheets["products"].loc[0, "status"] = "retired"
 
@@ -140,7 +144,8 @@ ERROR_CASES: list[tuple[Callable[[Sheets], None], tuple[str, str, int | None, st
     (_unknown_segment, ("unknown_reference", "customers", 3, "segment"), "Wholesale is not"),
     (_unknown_resource, ("unknown_reference", "routings", 4, "resource_id"), "LATHE is not"),
     (_shipped_above, ("shipped_above_ordered", "demand_history", 3, "shipped"), "shipped 11"),
-    (_out_of_range, ("out_of_range", "segments", 2, "service_target"), "at most 1"),
+    (_out_of_range, ("out_of_range", "segments", 2, "service_target"), "less than 1"),
+    (_impossible_quantity, ("out_of_range", "demand_history", 3, "ordered"), "ordered is 1e+308"),
     (_bad_status, ("bad_choice", "products", 2, "status"), "'retired' is not one of"),
 ]
 

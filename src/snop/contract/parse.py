@@ -166,34 +166,28 @@ def _parse_number(
 def _range_issues(
     sheet: str, column: Column, numbers: pd.Series, context: pd.DataFrame
 ) -> list[Issue]:
-    issues: list[Issue] = []
-    if column.minimum is not None:
-        below = (
-            (numbers <= column.minimum) if column.exclusive_minimum else (numbers < column.minimum)
-        )
-        if column.minimum == 0:
-            code = "negative_value" if not column.exclusive_minimum else "out_of_range"
-            bound = "greater than 0" if column.exclusive_minimum else "0 or more"
-        else:
-            code, bound = "out_of_range", f"at least {column.minimum:g}"
-        issues += issues_where(
-            below & numbers.notna(),
-            context,
-            sheet=sheet,
-            column=column.name,
-            code=code,
-            message=f"{column.name} is {{value}}; it must be {bound}",
-        )
-    if column.maximum is not None:
-        issues += issues_where(
-            (numbers > column.maximum) & numbers.notna(),
-            context,
-            sheet=sheet,
-            column=column.name,
-            code="out_of_range",
-            message=f"{column.name} is {{value}}; it must be at most {column.maximum:g}",
-        )
-    return issues
+    low, high = column.lower_bound, column.upper_bound
+    below = (numbers <= low) if column.exclusive_minimum else (numbers < low)
+    above = (numbers >= high) if column.exclusive_maximum else (numbers > high)
+    if low == 0 and not column.exclusive_minimum:
+        below_code = "negative_value"
+    else:
+        below_code = "out_of_range"
+    return issues_where(
+        below & numbers.notna(),
+        context,
+        sheet=sheet,
+        column=column.name,
+        code=below_code,
+        message=f"{column.name} is {{value}}; it must be {column.range_text}",
+    ) + issues_where(
+        above & numbers.notna(),
+        context,
+        sheet=sheet,
+        column=column.name,
+        code="out_of_range",
+        message=f"{column.name} is {{value}}; it must be {column.range_text}",
+    )
 
 
 def _parse_period(

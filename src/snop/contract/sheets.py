@@ -21,12 +21,32 @@ class Kind(StrEnum):
     PERIOD_OR_YEAR = "period or year"  # YYYY-MM or YYYY
 
 
+CEILINGS: dict[str, float] = {
+    "money": 1e9,
+    "units": 1e12,
+    "hours": 1e9,
+    "people": 1e7,
+    "months": 120,
+    "%": 10_000,
+}
+"""The largest value a number of each unit may take when its column sets no maximum.
+
+They are far above any real company's figure (a billion per unit or per hour, a million
+million units or hours in a month, ten million people, ten years of lead time, a change of
+100 times) and refuse what cannot be true: a typo of extra zeros, 1e308, an overflow.
+"""
+CEILING = 1e15
+"""The largest magnitude of any other number (a target, a priority)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of a sheet.
 
     ``required``: the column must be in the sheet. ``nullable``: a cell may be empty (it then
-    takes ``default``). ``minimum``/``maximum`` bound numbers (``exclusive_minimum`` for > 0).
+    takes ``default``). ``minimum``/``maximum`` bound numbers (``exclusive_minimum`` for > 0,
+    ``exclusive_maximum`` for < maximum); without a maximum a number is bounded by its
+    unit's ceiling (`CEILINGS`), without a minimum by minus it.
     ``choices`` restricts text to a set of lower-case words. ``references`` names the sheet
     whose key the value must be.
     """
@@ -40,9 +60,38 @@ class Column:
     minimum: float | None = None
     exclusive_minimum: bool = False
     maximum: float | None = None
+    exclusive_maximum: bool = False
     choices: tuple[str, ...] = ()
     references: str | None = None
     unit: str = ""
+
+    @property
+    def upper_bound(self) -> float:
+        """The largest value a number may take (its maximum, else its unit's ceiling)."""
+        if self.maximum is not None:
+            return self.maximum
+        return CEILINGS.get(self.unit, CEILING)
+
+    @property
+    def lower_bound(self) -> float:
+        """The smallest value a number may take (its minimum, else minus the ceiling)."""
+        return self.minimum if self.minimum is not None else -self.upper_bound
+
+    @property
+    def range_text(self) -> str:
+        """'at least 0 and at most 1,000,000,000' ('' for text and periods)."""
+        if self.kind not in (Kind.NUMBER, Kind.INTEGER):
+            return ""
+        low, high = _plain(self.lower_bound), _plain(self.upper_bound)
+        low = f"more than {low}" if self.exclusive_minimum else f"at least {low}"
+        high = f"less than {high}" if self.exclusive_maximum else f"at most {high}"
+        return f"{low} and {high}"
+
+    @property
+    def bounds_text(self) -> str:
+        """The range as a sentence for the template and the docs ('' for text)."""
+        text = self.range_text
+        return f"{text[:1].upper()}{text[1:]}." if text else ""
 
     @property
     def default_text(self) -> str:
@@ -52,6 +101,11 @@ class Column:
         if isinstance(self.default, float):
             return f"{self.default:g}"
         return str(self.default)
+
+
+def _plain(number: float) -> str:
+    """1e12 -> '1,000,000,000,000'; 0.5 -> '0.5'."""
+    return f"{number:,.0f}" if float(number).is_integer() else f"{number:g}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +239,9 @@ SEGMENTS = Sheet(
             Kind.NUMBER,
             "Fill rate the segment expects: share of ordered units shipped on time (0 to 1).",
             minimum=0,
+            exclusive_minimum=True,
             maximum=1,
+            exclusive_maximum=True,
             unit="fraction",
         ),
         Column(

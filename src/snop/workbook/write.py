@@ -134,6 +134,8 @@ def _describe(sheet: Sheet, name: str) -> str:
     parts = [column.description]
     if column.choices:
         parts.append("One of: " + ", ".join(column.choices) + ".")
+    if column.bounds_text:
+        parts.append(column.bounds_text)
     if column.references:
         parts.append(f"Must exist in the {column.references} sheet.")
     if column.default is not None:

@@ -59,7 +59,7 @@ def test_value_out_of_range() -> None:
         SEGMENTS, raw([SEGMENT_OK, {**SEGMENT_OK, "segment": "X", "service_target": 1.2}])
     )
     assert codes(issues) == [("out_of_range", 3, "service_target")]
-    assert "at most 1" in issues[0].message
+    assert "less than 1" in issues[0].message
 
 
 def test_negative_quantity() -> None:
@@ -72,7 +72,7 @@ def test_negative_quantity() -> None:
     }
     _, issues = parse_sheet(DEMAND_HISTORY, raw([row]))
     assert codes(issues) == [("negative_value", 2, "ordered")]
-    assert issues[0].message == "ordered is -4; it must be 0 or more"
+    assert issues[0].message == "ordered is -4; it must be at least 0 and at most 1,000,000,000,000"
 
 
 def test_bad_period_and_excel_dates() -> None:
@@ -136,8 +136,8 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
     ]
     _, issues = parse_sheet(SEGMENTS, raw(rows))
     assert sorted(codes(issues)) == [
-        ("negative_value", 3, "service_target"),
         ("out_of_range", 2, "priority"),
+        ("out_of_range", 3, "service_target"),
         ("wrong_type", 2, "service_target"),
         ("wrong_type", 3, "priority"),
     ]
@@ -153,3 +153,30 @@ def test_the_column_reference_in_docs_is_up_to_date() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.TARGET.read_text() == module.render(), "run python scripts/contract_doc.py"
+
+
+def test_numbers_that_cannot_be_true_are_refused_with_row_and_column() -> None:
+    history_ok = {"product_id": "P", "customer_id": "C"}
+    rows = [
+        {**history_ok, "period": "2025-01", "ordered": 1e308, "shipped": 0},
+        {**history_ok, "period": "2025-02", "ordered": 5, "shipped": 2e12},
+        {**history_ok, "period": "2025-03", "ordered": 1e12, "shipped": 0},  # the ceiling: ok
+    ]
+    _, issues = parse_sheet(DEMAND_HISTORY, raw(rows))
+    assert codes(issues) == [("out_of_range", 2, "ordered"), ("out_of_range", 3, "shipped")]
+    assert issues[0].message == (
+        "ordered is 1e+308; it must be at least 0 and at most 1,000,000,000,000"
+    )
+
+
+def test_a_service_target_is_strictly_between_0_and_1() -> None:
+    rows = [
+        {**SEGMENT_OK, "segment": "none", "service_target": 0},
+        {**SEGMENT_OK, "segment": "all", "service_target": 1},
+        {**SEGMENT_OK, "segment": "fine", "service_target": 0.999},
+    ]
+    _, issues = parse_sheet(SEGMENTS, raw(rows))
+    assert codes(issues) == [
+        ("out_of_range", 2, "service_target"),
+        ("out_of_range", 3, "service_target"),
+    ]
