@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,6 +15,13 @@ import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from snop.supply.blocks import Piece, split, stitch
+
+# highspy's Python `Highs` wraps the solver's binding class and, when made, turns on the
+# Python callbacks, which prints HiGHS's copyright banner on stdout before any option can be
+# set (it reads no environment variable either); on stdout it would corrupt ``--json``.
+# The binding class itself is the same solver without those callbacks (snop uses none) and
+# prints nothing once ``output_flag`` is off, so no file descriptor is ever redirected.
+HighsSolver = highspy._core._Highs
 
 LARGE_MODEL_COLUMNS = 50_000
 """Above this many columns interior point beats simplex here (bench/supply_lp.py)."""
@@ -107,7 +111,7 @@ class LpSolution:
         return self.status is SolveStatus.OPTIMAL
 
 
-def hand_over(highs: highspy.Highs, lp: LinearProgram) -> None:
+def hand_over(highs: HighsSolver, lp: LinearProgram) -> None:
     """Pass the model to HiGHS in three vector calls (columns, costs, rows as CSR)."""
     n_rows, n_cols = lp.shape
     highs.addVars(n_cols, lp.col_lower, lp.col_upper)
@@ -257,45 +261,8 @@ def _solve_lane(
     return out
 
 
-_BANNER_LOCK = threading.Lock()
-_banner_shown = False
-
-
-def _new_highs() -> highspy.Highs:
-    """A silent HiGHS object.
-
-    highspy 1.16 prints its copyright banner on stdout the first time a `Highs` object
-    is made in a process, before any option can turn logging off (it reads no
-    environment variable for it either); on stdout it would corrupt ``--json`` output.
-    So the first object of the process is made with fd 1 pointed at /dev/null, once;
-    later objects print nothing and need no redirection, so no other thread's output
-    can be swallowed after that first moment.
-    """
-    global _banner_shown
-    if not _banner_shown:
-        with _BANNER_LOCK:
-            if not _banner_shown:
-                with _native_stdout_silenced():
-                    highspy.Highs()  # type: ignore[no-untyped-call]
-                _banner_shown = True
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+def _new_highs() -> HighsSolver:
+    """A HiGHS object that writes nothing anywhere."""
+    highs = HighsSolver()
     highs.setOptionValue("output_flag", False)
     return highs
-
-
-@contextlib.contextmanager
-def _native_stdout_silenced() -> Iterator[None]:
-    """Drop what native code writes to stdout (HiGHS's banner on first construction)."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no real stdout (embedded interpreters): nothing to protect
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as sink:
-            os.dup2(sink.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
