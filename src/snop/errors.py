@@ -80,3 +80,7 @@ class Forbidden(SnopError):
 
 class NotSignedIn(SnopError):
     """No valid credentials: a wrong password, an unknown, revoked or expired token."""
+
+
+class TooManyAttempts(NotSignedIn):
+    """Too many wrong passwords lately: sign-in is refused for a while (HTTP 429)."""

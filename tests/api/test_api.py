@@ -7,12 +7,14 @@ conflicting edits lose nothing; the audit trail says who did what.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
 from service.test_demand import small_company
@@ -351,3 +353,39 @@ def test_conflicting_overrides_go_to_the_demand_planner(url: str, client: TestCl
     assert client.get("/api/overrides/conflicts", headers=demand).json()["rows"] == []
     active = client.get("/api/overrides", headers=demand).json()["rows"]
     assert [o["override_id"] for o in active] == [second.json()["id"]]
+
+
+def test_wrong_passwords_are_throttled_per_user_and_recorded(client: TestClient) -> None:
+    def attempt(password: str, username: str = "admin") -> int:
+        body = {"username": username, "password": password}
+        return int(client.post("/api/session", json=body).status_code)
+
+    assert [attempt(f"guess-{n}") for n in range(10)] == [401] * 10
+    # From the 11th on, even the right password is refused for a while, with 429.
+    assert [attempt(f"guess-{n}") for n in range(20)] == [429] * 20
+    refused = client.post("/api/session", json={"username": "admin", "password": "demo"})
+    assert refused.status_code == 429 and "too many wrong passwords" in refused.json()["error"]
+    assert attempt("demo", username="finance") == 200  # other users are not locked out
+    db = open_database(str(client.app.state.database.url))  # type: ignore[attr-defined]
+    with db.sessions.begin() as s:
+        events = s.execute(
+            text("select action, count(*) from audit_event where entity_key = 'admin' group by 1")
+        ).all()
+    assert dict(events) == {"user.sign_in_failed": 10, "user.sign_in_refused": 21}
+    # Once the failures are older than the window, the right password works again.
+    with db.sessions.begin() as s:
+        s.execute(
+            text("update audit_event set at = :old where action like 'user.sign_in_%'"),
+            {"old": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)},
+        )
+    db.close()
+    assert attempt("demo") == 200
+    assert attempt("wrong") == 401  # and the count starts again from that sign-in
+
+
+def test_one_address_guessing_many_users_is_throttled(client: TestClient) -> None:
+    codes = [
+        client.post("/api/session", json={"username": f"u{n}", "password": "x"}).status_code
+        for n in range(31)
+    ]
+    assert codes == [401] * 30 + [429]

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 from fastapi.testclient import TestClient
 
 from snop.services import audit, collab, cycle, users
+from snop.web.app import create_app
 from web_tools import HX, ClientFor, database_of, error_text, sign_in
 
 
@@ -215,3 +217,16 @@ def test_admin_adds_and_changes_users_without_losing_an_edit(client: ClientFor) 
     )
     assert refused.status_code == 401
     assert sign_in(TestClient(admin.app), "viewer")
+
+
+def test_the_sign_in_form_refuses_a_guesser_after_ten_wrong_passwords(demo_copy: Path) -> None:
+    app = create_app(f"sqlite:///{demo_copy}", refresh_seconds=0)
+    with TestClient(app) as browser:
+        form = {"username": "admin", "next": "/"}
+        codes = [
+            browser.post("/signin", data={**form, "password": f"guess{n}"}).status_code
+            for n in range(11)
+        ]
+        assert codes == [401] * 10 + [429]
+        page = browser.post("/signin", data={**form, "password": "demo"}, follow_redirects=False)
+        assert page.status_code == 429 and "too many wrong passwords" in page.text

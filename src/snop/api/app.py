@@ -35,6 +35,7 @@ from snop.errors import (
     NotFound,
     NotSignedIn,
     SnopError,
+    TooManyAttempts,
 )
 from snop.frames import records
 from snop.report.pack import build as build_pack
@@ -187,6 +188,7 @@ def _error(status_code: int, error: SnopError) -> JSONResponse:
 
 
 _STATUS = {
+    TooManyAttempts: 429,
     InvalidInput: 422,
     NotFound: 404,
     Conflict: 409,
@@ -248,9 +250,14 @@ def _routes(app: FastAPI, db: Database) -> None:
     """Every route; grouped as the CLI's commands are."""
 
     @app.post("/api/session", tags=["auth"])
-    def sign_in(body: SignIn) -> Json:
-        """Sign in with a password; returns a session token to send as a Bearer token."""
-        who, token = users.start_session(db, body.username, body.password)
+    def sign_in(body: SignIn, request: Request) -> Json:
+        """Sign in with a password; returns a session token to send as a Bearer token.
+
+        After 10 wrong passwords for a user (or 30 from one address) within 15 minutes,
+        sign-in is refused with 429 for a while.
+        """
+        address = request.client.host if request.client else None
+        who, token = users.start_session(db, body.username, body.password, address=address)
         return {"token": token, "username": who.username, "roles": [r.value for r in who.roles]}
 
     @app.get("/api/me", tags=["auth"])

@@ -19,14 +19,23 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from snop.errors import Forbidden, NotSignedIn
+from snop.errors import Forbidden, NotSignedIn, TooManyAttempts
 from snop.store import cycles as cycle_store
-from snop.store.tables import ApiToken, AppUser, UserSession
+from snop.store.tables import ApiToken, AppUser, AuditEvent, UserSession
 from snop.team.roles import Action, Role, can, roles_allowed
 from snop.team.stages import STAGE_NAMES, allowed_in, stage_allowing, stage_named
 
 _HASHER = PasswordHasher()
 SESSION_HOURS = 12
+SIGNED_IN = "user.sign_in"
+SIGN_IN_FAILED = "user.sign_in_failed"
+SIGN_IN_REFUSED = "user.sign_in_refused"
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+"""Wrong passwords older than this no longer count against a user or an address."""
+MAX_FAILURES_PER_USER = 10
+"""Wrong passwords for one user (since their last sign-in) before sign-in is refused."""
+MAX_FAILURES_PER_ADDRESS = 30
+"""Wrong passwords from one address (for any users) before sign-in is refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,61 @@ def sign_in(s: Session, username: str, password: str) -> Caller:
     except (VerificationError, InvalidHashError) as error:
         raise NotSignedIn("wrong user name or password") from error
     return _caller(user)
+
+
+def check_attempts(s: Session, username: str, address: str | None) -> None:
+    """Refuse to check a password after too many wrong ones lately (TooManyAttempts).
+
+    Wrong passwords are read from the audit trail (`record_failure`), so the limit holds
+    across server processes and restarts: 10 for one user within 15 minutes since their last
+    sign-in, 30 from one address. Sign-in opens again 15 minutes after the failures.
+    """
+    last_ok = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
+        AuditEvent.action == SIGNED_IN, AuditEvent.entity_key == username
+    )
+    for clause, limit, who in (
+        (
+            (AuditEvent.entity_key == username) & (AuditEvent.id > last_ok.scalar_subquery()),
+            MAX_FAILURES_PER_USER,
+            f"user '{username}'",
+        ),
+        (AuditEvent.actor == (address or ""), MAX_FAILURES_PER_ADDRESS, f"address {address}"),
+    ):
+        if who.startswith("address") and not address:
+            continue
+        times = s.scalars(
+            select(AuditEvent.at)
+            .where(AuditEvent.action == SIGN_IN_FAILED, clause)
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        ).all()
+        cutoff = dt.datetime.now(dt.UTC) - FAILURE_WINDOW
+        recent = [at for at in map(_utc, times) if at >= cutoff]
+        if len(recent) >= limit:
+            wait = max(1, round((min(recent) - cutoff).total_seconds() / 60))
+            raise TooManyAttempts(
+                f"too many wrong passwords for {who} in the last "
+                f"{FAILURE_WINDOW.seconds // 60} minutes: sign-in is refused for about "
+                f"{wait} more minute(s)"
+            )
+
+
+def record_failure(s: Session, username: str, address: str | None, *, refused: bool) -> None:
+    """A wrong password (or a refused attempt) in the audit trail, under its address."""
+    s.add(
+        AuditEvent(
+            actor=address or "unknown address",
+            action=SIGN_IN_REFUSED if refused else SIGN_IN_FAILED,
+            entity="user",
+            entity_key=username,
+            details={"address": address},
+        )
+    )
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive UTC times, PostgreSQL aware ones.
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
 
 
 def new_token() -> str:

@@ -28,7 +28,7 @@ _LOCK = threading.Lock()
 _KEPT: dict[tuple[str, Hashable], tuple[tuple[int, ...], Any]] = {}
 _COMPUTING: dict[tuple[str, Hashable], threading.Lock] = {}
 Since = Literal["any change", "imports"]
-SESSION_EVENTS = ("user.sign_in", "user.sign_out")
+SESSION_EVENTS = ("user.sign_in", "user.sign_out", "user.sign_in_failed", "user.sign_in_refused")
 MAX_KEPT = 64
 """Results kept at most (oldest dropped first): a handful of pages' worth."""
 

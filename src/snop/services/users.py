@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from snop.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound
+from snop.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Issue,
+    NotFound,
+    NotSignedIn,
+    TooManyAttempts,
+)
 from snop.services import audit
 from snop.services.auth import (
+    SIGNED_IN,
     Actor,
     Caller,
     caller_for_token,
+    check_attempts,
     close_session,
     has_users,
     hash_password,
     issue_token,
     name_of,
     open_session,
+    record_failure,
     require,
     sign_in,
 )
@@ -210,10 +221,11 @@ def create_token(db: Database, *, actor: Actor, username: str, name: str = "scri
         return token
 
 
-def authenticate(db: Database, username: str, password: str) -> Caller:
-    """The signed-in user for a name and password."""
-    with db.sessions.begin() as s:
-        return sign_in(s, username, password)
+def authenticate(
+    db: Database, username: str, password: str, *, address: str | None = None
+) -> Caller:
+    """The signed-in user for a name and password (wrong ones are counted, `start_session`)."""
+    return _checked_sign_in(db, username, password, address, lambda s, caller: None)[0]
 
 
 def caller_from_token(db: Database, token: str) -> Caller:
@@ -222,13 +234,43 @@ def caller_from_token(db: Database, token: str) -> Caller:
         return caller_for_token(s, token)
 
 
-def start_session(db: Database, username: str, password: str) -> tuple[Caller, str]:
-    """Sign in with a password and open a session; return the caller and its secret."""
-    with db.sessions.begin() as s:
-        caller = sign_in(s, username, password)
+def start_session(
+    db: Database, username: str, password: str, *, address: str | None = None
+) -> tuple[Caller, str]:
+    """Sign in with a password and open a session; return the caller and its secret.
+
+    ``address`` is the caller's network address: wrong passwords are recorded in the audit
+    trail under it, and after too many of them, for the user or from the address, sign-in
+    is refused for a while (`TooManyAttempts`, `auth.check_attempts`).
+    """
+
+    def open_it(s: Session, caller: Caller) -> str:
         token = open_session(s, caller)
-        audit.record(s, caller.username, "user.sign_in", entity="user", entity_key=caller.username)
-        return caller, token
+        audit.record(s, caller.username, SIGNED_IN, entity="user", entity_key=caller.username)
+        return token
+
+    caller, token = _checked_sign_in(db, username, password, address, open_it)
+    assert token is not None
+    return caller, token
+
+
+def _checked_sign_in(
+    db: Database,
+    username: str,
+    password: str,
+    address: str | None,
+    then: Callable[[Session, Caller], str | None],
+) -> tuple[Caller, str | None]:
+    try:
+        with db.sessions.begin() as s:
+            check_attempts(s, username, address)
+            caller = sign_in(s, username, password)
+            return caller, then(s, caller)
+    except NotSignedIn as refused:
+        # In a transaction of its own: the one above was rolled back by the error.
+        with db.sessions.begin() as s:
+            record_failure(s, username, address, refused=isinstance(refused, TooManyAttempts))
+        raise
 
 
 def end_session(db: Database, token: str) -> None:

@@ -62,6 +62,11 @@ def database(request: Request) -> Database:
     return db
 
 
+def address(request: Request) -> str | None:
+    """The caller's network address (the proxy's, behind a proxy), for sign-in limits."""
+    return request.client.host if request.client else None
+
+
 Db = Annotated[Database, Depends(database)]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from snop.errors import NotSignedIn
+from snop.errors import NotSignedIn, TooManyAttempts
 from snop.services import status, users
 from snop.web import deps
 
@@ -52,9 +52,12 @@ def sign_in(
 ) -> Response:
     """Check the password and start a session (a cookie the browser sends back)."""
     try:
-        _, token = users.start_session(deps.database(request), username, password)
+        _, token = users.start_session(
+            deps.database(request), username, password, address=deps.address(request)
+        )
     except NotSignedIn as wrong:
-        return _form(request, error=str(wrong), username=username, status_code=401)
+        status = 429 if isinstance(wrong, TooManyAttempts) else 401
+        return _form(request, error=str(wrong), username=username, status_code=status)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         deps.COOKIE,
