@@ -20,7 +20,7 @@ from snop.reconcile import kpis as kpi_core
 from snop.reconcile import ledger as ledger_core
 from snop.reconcile import money as money_core
 from snop.reconcile import scorecard as score_core
-from snop.reconcile.exceptions import ExceptionInputs, find_exceptions
+from snop.reconcile.exceptions import NEXT_MONTHS, ExceptionInputs, find_exceptions
 from snop.reconcile.scenario import PlanningData, apply_changes, parse_changes
 from snop.services import audit, memo
 from snop.services.database import Database
@@ -374,7 +374,10 @@ def _maybe(value: Any) -> float | None:
 
 
 def _bias(accuracy: AccuracyReport | None, plan_products: pd.DataFrame) -> pd.DataFrame:
-    """Lag-1 bias of the consensus per family and product, with the next 3 months' volume."""
+    """Lag-1 bias of the consensus per family and product, with the next months' volume.
+
+    The months are the exceptions' own (`NEXT_MONTHS`): one number in one place.
+    """
     columns = ["level", "key", "lag", "bias", "actual", "forecast_next"]
     if accuracy is None or accuracy.errors.empty:
         return pd.DataFrame(columns=columns)
@@ -384,7 +387,7 @@ def _bias(accuracy: AccuracyReport | None, plan_products: pd.DataFrame) -> pd.Da
         & (errors["lag"] == 1)
         & errors["level"].isin(["product", "family"])
     ]
-    periods = sorted(plan_products["period"].unique())[:3]
+    periods = sorted(plan_products["period"].unique())[:NEXT_MONTHS]
     soon = plan_products[plan_products["period"].isin(periods)]
     ahead = pd.concat(
         [
