@@ -45,7 +45,10 @@ def test_home_shows_the_stage_the_inbox_and_the_scorecard(client: ClientFor) -> 
     assert 'data-testid="headline"' in page
     finance = client("finance").get("/").text
     assert "Revenue, next 12 months" in finance
-    assert "exception" in finance  # revenue gaps are finance's to act on
+    # Revenue gaps are finance's to act on: they reach finance's inbox as exceptions.
+    inbox = finance.split('data-testid="inbox"', 1)[1].split("</ul>", 1)[0]
+    assert '<span class="status amber">exception</span>' in inbox
+    assert "at stake" in inbox
 
 
 def test_the_cycle_is_signed_off_stage_by_stage_by_its_owners(client: ClientFor) -> None:
