@@ -236,6 +236,17 @@ def _gap_effect(
     return _NAN, _NAN
 
 
+def status_of(metric: str, value: float, target: float, tolerance: float) -> str:
+    """The scorecard's colour for any figure against its target: the one rule every page uses.
+
+    green, amber or red as `score` colours a row; "not measured" for a metric without a rule.
+    """
+    rule = _rule(metric, target)
+    if rule is None:
+        return "not measured"
+    return _status(rule.direction, value - target, target, tolerance)
+
+
 def _status(direction: Direction, gap: float, target: float, tolerance: float) -> str:
     band = tolerance * abs(target)
     slack = 1e-9 * max(1.0, abs(target))  # float noise is not a miss

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from snop.errors import NotFound
+from snop.reconcile import scorecard as score_core
 from snop.services import collab, reconcile
 from snop.services.auth import Caller
 from snop.web import deps
@@ -29,13 +30,17 @@ def home(request: Request, who: deps.User, db: deps.Db) -> HTMLResponse:
     inbox = collab.inbox(db, who.username)
     headline: list[dict[str, str]] = []
     if evaluation is not None:
-        headline = headline_tiles(evaluation.scorecard)
+        headline = headline_tiles(evaluation.scorecard, evaluation.tolerance)
         inbox += exceptions_for(who, evaluation.exceptions)
     return deps.page(request, "home/page.html", who, "home", inbox=inbox, headline=headline)
 
 
-def headline_tiles(scorecard: pd.DataFrame) -> list[dict[str, str]]:
-    """Year targets for the business and its segments, and the next months' revenue."""
+def headline_tiles(scorecard: pd.DataFrame, tolerance: float) -> list[dict[str, str]]:
+    """Year targets for the business and its segments, and the next months' revenue.
+
+    Each tile is coloured by the scorecard's own rule (`scorecard.status_of`), so a tile
+    and the scorecard row of the same figure never disagree.
+    """
     tiles: list[dict[str, str]] = []
     monthly = scorecard[(scorecard["scope_kind"] == "all") & (scorecard["months"] == 1)]
     for metric in ("revenue", "budget"):
@@ -43,13 +48,13 @@ def headline_tiles(scorecard: pd.DataFrame) -> list[dict[str, str]]:
         if rows.empty:
             continue
         value, target = float(rows["value"].sum()), float(rows["target"].sum())
-        worse = value < target if metric == "revenue" else value > target
+        colour = score_core.status_of(metric, value, target, tolerance)
         tiles.append(
             {
                 "label": f"{wfmt.label(metric, 'all')}, next {len(rows)} months",
                 "value": wfmt.measure(value, "money"),
                 "target": wfmt.measure(target, "money"),
-                "status": "red" if worse else "green",
+                "status": colour.replace("not measured", "grey"),
             }
         )
     yearly = scorecard[(scorecard["months"] > 1) & scorecard["scope_kind"].isin(["all", "segment"])]
