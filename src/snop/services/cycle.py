@@ -24,6 +24,7 @@ from snop.demo.actuals import month_actuals
 from snop.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound
 from snop.frames import period_range, shift_period
 from snop.reconcile.kpis import plan_adherence
+from snop.reconcile.ledger import planned_on_time
 from snop.services import audit
 from snop.services import demand as demand_service
 from snop.services import supply as supply_service
@@ -508,7 +509,8 @@ def _review(s: Session, cycle: PlanCycle) -> dict[str, Any]:
     review["demand_bias_lag1"] = _round((planned - ordered) / ordered) if ordered else None
     shipped = float(history["shipped"].sum())
     review["fill_rate"] = _round(shipped / ordered) if ordered else None
-    review["planned_fill_rate"] = _planned_fill(plan)
+    segments = plan_store.read_table(s, "segments", cycle.plan_version_id)
+    review["planned_fill_rate"] = _planned_fill(segments, month)
     return review
 
 
@@ -551,12 +553,14 @@ def replan(db: Database, *, actor: Actor) -> dict[str, Any]:
     }
 
 
-def _planned_fill(plan: pd.DataFrame) -> float | None:
-    demand = float(plan["demand"].sum())
+def _planned_fill(plan_segments: pd.DataFrame, month: str) -> float | None:
+    """The plan's fill rate of the month: the KPI's own rule (on time over demand)."""
+    on_time = planned_on_time(plan_segments)  # needs the months before for what was owed
+    in_month = plan_segments["period"] == month
+    demand = float(plan_segments.loc[in_month, "demand"].sum())
     if demand <= 0:
         return None
-    late = float(np.minimum(plan["backlog"], plan["demand"]).sum())
-    return _round(1.0 - late / demand)
+    return _round(float(on_time[in_month].sum()) / demand)
 
 
 def _round(value: float) -> float:
