@@ -127,3 +127,29 @@ def test_no_history_no_forecast(db: Database) -> None:
         demand.run_forecast(db, actor="dana", settings=FAST)
     with pytest.raises(NotFound, match="no forecast"):
         demand.forecast_table(db)
+
+
+def test_a_grid_of_months_is_saved_whole_or_not_at_all(company: Database) -> None:
+    demand.run_forecast(company, actor="dana", settings=FAST)
+    good = [demand.MonthChange("2027-01", change_qty=10.0), demand.MonthChange("2027-02", 5.0)]
+    with pytest.raises(InvalidInput):
+        demand.add_overrides(
+            company,
+            actor="sales.sam",
+            level="family",
+            key="Tents",
+            changes=[*good, demand.MonthChange("2027-13", 5.0)],  # the last month is wrong
+            reason_code="customer_plan",
+        )
+    assert demand.list_overrides(company).empty  # none of the good months landed either
+    ids = demand.add_overrides(
+        company,
+        actor="sales.sam",
+        level="family",
+        key="Tents",
+        changes=good,
+        reason_code="customer_plan",
+    )
+    after = demand.forecast_table(company, level="family", key="Tents").set_index("period")
+    assert len(ids) == 2 and after.loc["2027-01", "override:sales.sam"] == pytest.approx(10.0)
+    assert list(demand.list_overrides(company)["period_from"]) == ["2027-01", "2027-02"]

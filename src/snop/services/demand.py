@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, cast
 
@@ -273,40 +274,100 @@ def add_override(
     comment: str | None = None,
 ) -> int:
     """Record an override and apply it to the latest forecast's consensus at once."""
+    change = MonthChange(period_from, change_pct, change_qty, period_to)
+    return add_overrides(
+        db,
+        actor=actor,
+        level=level,
+        key=key,
+        changes=[change],
+        reason_code=reason_code,
+        comment=comment,
+    )[0]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthChange:
+    """One override of a grid: a month (or ``period_to`` for a range), by % or by units."""
+
+    period: str
+    change_pct: float | None = None
+    change_qty: float | None = None
+    period_to: str | None = None
+
+
+def add_overrides(
+    db: Database,
+    *,
+    actor: Actor,
+    level: str,
+    key: str,
+    changes: Sequence[MonthChange],
+    reason_code: str,
+    comment: str | None = None,
+) -> list[int]:
+    """Record several overrides of one key (a grid's changed cells) in one transaction.
+
+    All are checked before any is written, the consensus is recomputed once, and either all
+    are recorded or none.
+    """
+    if not changes:
+        return []
     with db.sessions.begin() as s:
-        _check_override(s, level, key, period_from, period_to, reason_code, change_pct, change_qty)
+        for change in changes:
+            last = change.period_to or change.period
+            pct, qty = change.change_pct, change.change_qty
+            _check_override(s, level, key, change.period, last, reason_code, pct, qty)
         families, segments = _override_scope(s, level, key)
         name = require(s, actor, Action.OVERRIDE, families=families, segments=segments)
-        override_id = store.add_override(
-            s,
-            author=name,
-            role=_override_role(actor),
-            reason_code=reason_code,
-            comment=comment,
-            level=level,
-            key=key,
-            period_from=period_from,
-            period_to=period_to,
-            change_pct=change_pct,
-            change_qty=change_qty,
-        )
-        audit.record(
-            s,
-            name,
-            "demand.override_added",
-            entity="demand_override",
-            entity_key=str(override_id),
-            details={
-                "level": level,
-                "key": key,
-                "from": period_from,
-                "to": period_to,
-                "change_pct": change_pct,
-                "change_qty": change_qty,
-                "reason_code": reason_code,
-            },
-        )
+        ids = [
+            _record_override(s, name, actor, level, key, change, reason_code, comment)
+            for change in changes
+        ]
         _refresh_consensus(s)
+    return ids
+
+
+def _record_override(
+    s: Session,
+    name: str,
+    actor: Actor,
+    level: str,
+    key: str,
+    change: MonthChange,
+    reason_code: str,
+    comment: str | None,
+) -> int:
+    last = change.period_to or change.period
+    override_id = store.add_override(
+        s,
+        author=name,
+        role=_override_role(actor),
+        reason_code=reason_code,
+        comment=comment,
+        level=level,
+        key=key,
+        period_from=change.period,
+        period_to=last,
+        change_pct=change.change_pct,
+        change_qty=change.change_qty,
+    )
+    audit.record(
+        s,
+        name,
+        "demand.override_added",
+        entity="demand_override",
+        entity_key=str(override_id),
+        details={
+            "level": level,
+            "key": key,
+            "from": change.period,
+            "to": last,
+            "change_pct": change.change_pct,
+            "change_qty": change.change_qty,
+            "reason_code": reason_code,
+        },
+    )
     return override_id
 
 

@@ -141,21 +141,15 @@ def save_grid(
     reason = str(form.get("grid_reason_code") or "").strip()
     comment = str(form.get("grid_comment") or "").strip() or None
     changes = grid_changes(view, {k: str(v) for k, v in form.items()})
-    ids = [
-        demand_service.add_override(
-            db,
-            actor=who,
-            level=level,
-            key=key,
-            period_from=period,
-            period_to=period,
-            reason_code=reason,
-            change_pct=pct,
-            change_qty=qty,
-            comment=comment,
-        )
-        for period, pct, qty in changes
-    ]
+    ids = demand_service.add_overrides(
+        db,
+        actor=who,
+        level=level,
+        key=key,
+        changes=[demand_service.MonthChange(period, pct, qty) for period, pct, qty in changes],
+        reason_code=reason,
+        comment=comment,
+    )
     months = ", ".join(period for period, _, _ in changes)
     noun = "override" if len(ids) == 1 else "overrides"
     message = (
