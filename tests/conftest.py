@@ -17,6 +17,10 @@ from snop.services.database import Database
 from snop.store import schema
 from snop.store.db import make_engine
 
+# The server's background refresh (snop.web.refresh) would compute views while a test
+# changes data; tests that are about it turn it on themselves (refresh_seconds=...).
+os.environ.setdefault("SNOP_REFRESH_SECONDS", "0")
+
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def migrated_url(
