@@ -198,12 +198,24 @@ def test_highs_prints_nothing_and_no_file_descriptor_is_redirected() -> None:
         "os.dup2 = refuse\n"  # a process-wide side effect the solver must not need
         "import numpy as np\n"
         "from snop.supply import solve\n"
-        "for _ in range(2):\n"
+        "for code in ('simplex', 'hipo'):\n"
         "    h = solve._new_highs()\n"
+        "    h.setOptionValue('solver', code)\n"
         "    h.addVars(1, np.array([0.0]), np.array([5.0]))\n"
         "    h.changeColsCost(1, np.array([0], dtype=np.int32), np.array([-1.0]))\n"
         "    h.run()\n"
         "    print(h.getInfo().objective_function_value, flush=True)\n"
+        "print(solve.interior_point_code())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout == "-5.0\n-5.0\n" and out.stderr == ""
+    assert out.stdout == "-5.0\n-5.0\nhipo\n" and out.stderr == ""
+
+
+def test_interior_point_is_hipo_here_and_says_so() -> None:
+    """highspy-extras is a dependency: "ipm" must run HiPO, the faster of HiGHS's two codes."""
+    assert solve.interior_point_code() == "hipo"
+    lp = _random_lp(3, seed=5)
+    by_ipm = solve_lp(lp, solver="ipm", decompose=False)
+    by_simplex = solve_lp(lp, solver="simplex", decompose=False)
+    assert by_ipm.solver == "ipm (hipo)" and by_ipm.iterations > 0
+    assert by_ipm.objective == pytest.approx(by_simplex.objective, rel=1e-9)

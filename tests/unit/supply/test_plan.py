@@ -75,10 +75,15 @@ def _with_capacity(
     return dataclasses.replace(problem, capacity=override)
 
 
+@pytest.mark.parametrize("solver", ["choose", "ipm"])
 @pytest.mark.parametrize("case", [sailco, two_segments])
-def test_shadow_price_is_what_one_more_hour_saves(case: object) -> None:
+def test_shadow_price_is_what_one_more_hour_saves(case: object, solver: str) -> None:
+    """Also through interior point (HiPO and its crossover), what large plans get."""
     problem: SupplyProblem = case()  # type: ignore[operator]
+    settings = dataclasses.replace(problem.settings, solver=solver)
+    problem = dataclasses.replace(problem, settings=settings)
     plan = plan_supply(problem)
+    assert plan.stats.solver == ("simplex" if solver == "choose" else "ipm (hipo)")
     for row in plan.resources.itertuples():
         more = plan_supply(_with_capacity(problem, row.resource_id, row.period, 1.0))
         saved = plan.objective - more.objective
