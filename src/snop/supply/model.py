@@ -17,10 +17,17 @@ hard promises - end-of-horizon inventory and backlog limits, and the frozen fenc
 In ``elastic`` mode those promises get penalised slack columns and every other cost is
 zero, so the solution shows the smallest set of broken promises (the diagnosis of an
 infeasible plan).
+
+The safety-stock floor costs no row: where a product has a floor, HiGHS sees the stock
+as ``inv = above - short + floor`` (``above`` >= 0 and 0 <= ``short`` <= floor), so
+"stock + shortfall >= floor" holds by construction. That is the same LP with a quarter
+fewer rows (bench/supply_lp.py: interior point x0.8); `SupplyLp.restore` maps a solution
+back to stock and shortfall, and ``value_cost`` prices them as the plan reports them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +35,7 @@ import pandas as pd
 import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from snop.supply.problem import Strategy, SupplyProblem
+from snop.supply.solve import LpSolution
 
 INF = np.inf
 _LEVEL_SHARE = 0.5
@@ -62,6 +70,7 @@ class SupplyLp:
     """The LP in HiGHS's terms plus the blocks that map it back to the problem."""
 
     cost: np.ndarray
+    """Cost per column as HiGHS sees it (after the substitutions)."""
     col_lower: np.ndarray
     col_upper: np.ndarray
     matrix: sp.csr_array
@@ -75,11 +84,48 @@ class SupplyLp:
     """The (product, segment) of each k in ship/back: product_id, segment, p, weight."""
     opening_backlog: np.ndarray
     """Backlog owed before the plan starts, per pair."""
+    value_cost: np.ndarray
+    """Cost per column of the restored values (`restore`): what the plan reports."""
+    substitution: Substitution
 
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, columns)."""
         return self.matrix.shape[0], self.matrix.shape[1]
+
+    def restore(self, solution: LpSolution) -> LpSolution:
+        """The solution in the model's own terms: stock where HiGHS saw stock above a floor.
+
+        The objective becomes that of the restored values (``value_cost``); values and
+        duals of every row are unchanged (no row was substituted away but the floors').
+        """
+        if not solution.ok or self.substitution.size == 0:
+            return solution
+        values = self.substitution.restore(solution.col_value)
+        objective = solution.objective + self.substitution.offset
+        return dataclasses.replace(solution, col_value=values, objective=objective)
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    """Columns x that HiGHS sees as ``x = y - z + c``: y in x's place, z another column."""
+
+    x: np.ndarray
+    z: np.ndarray
+    constant: np.ndarray
+    offset: float
+    """Cost of the constants, ``cost[x] @ c``: the objective HiGHS does not see."""
+
+    @property
+    def size(self) -> int:
+        """Number of substituted columns."""
+        return len(self.x)
+
+    def restore(self, col_value: np.ndarray) -> np.ndarray:
+        """Values of the original columns from HiGHS's."""
+        out = col_value.copy()
+        out[self.x] = col_value[self.x] - col_value[self.z] + self.constant
+        return out
 
 
 @dataclass
@@ -95,6 +141,7 @@ class _Builder:
     row_lower: list[np.ndarray] = field(default_factory=list)
     row_upper: list[np.ndarray] = field(default_factory=list)
     triplets: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    substituted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     n_cols: int = 0
     n_rows: int = 0
 
@@ -132,26 +179,71 @@ class _Builder:
         vals_arr = np.broadcast_to(np.asarray(vals, dtype=float), rows.shape)
         self.triplets.append((rows.astype(np.int64), cols.astype(np.int64), vals_arr))
 
+    def substitute(self, x: np.ndarray, z: np.ndarray, constant: np.ndarray) -> None:
+        """Let HiGHS see column x as ``x - z + constant`` (z must be in no row yet)."""
+        self.substituted.append((x.astype(np.int64), z.astype(np.int64), constant))
+
     def build(self, sets: _Sets) -> SupplyLp:
         rows = np.concatenate([t[0] for t in self.triplets])
         cols = np.concatenate([t[1] for t in self.triplets])
         vals = np.concatenate([t[2] for t in self.triplets])
         matrix = sp.coo_array((vals, (rows, cols)), shape=(self.n_rows, self.n_cols)).tocsr()
         matrix.sum_duplicates()
+        cost = np.concatenate(self.cost)
+        row_lower, row_upper = np.concatenate(self.row_lower), np.concatenate(self.row_upper)
+        substitution = self._substitution(cost)
+        solver_cost = cost
+        if substitution.size:
+            matrix, solver_cost = _substituted(matrix, cost, substitution, row_lower, row_upper)
         matrix.eliminate_zeros()
         return SupplyLp(
-            cost=np.concatenate(self.cost),
+            cost=solver_cost,
             col_lower=np.concatenate(self.lower),
             col_upper=np.concatenate(self.upper),
             matrix=matrix,
-            row_lower=np.concatenate(self.row_lower),
-            row_upper=np.concatenate(self.row_upper),
+            row_lower=row_lower,
+            row_upper=row_upper,
             columns=self.columns,
             rows=self.rows,
             penalty_cost=np.concatenate(self.penalty),
             pairs=sets.pairs,
             opening_backlog=sets.opening_backlog,
+            value_cost=cost,
+            substitution=substitution,
         )
+
+    def _substitution(self, cost: np.ndarray) -> Substitution:
+        if not self.substituted:
+            empty = np.zeros(0, dtype=np.int64)
+            return Substitution(empty, empty, np.zeros(0), 0.0)
+        x = np.concatenate([s[0] for s in self.substituted])
+        z = np.concatenate([s[1] for s in self.substituted])
+        constant = np.concatenate([s[2] for s in self.substituted])
+        return Substitution(x, z, constant, float(cost[x] @ constant))
+
+
+def _substituted(
+    matrix: sp.csr_array,
+    cost: np.ndarray,
+    sub: Substitution,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+) -> tuple[sp.csr_array, np.ndarray]:
+    """The LP in y and z: x's column is y's, z gets minus x's entries and cost, and each
+    row's bounds move by x's entry times c (the builder's bound arrays, in place).
+    """
+    n_cols = matrix.shape[1]
+    of_x = sp.csr_array(matrix[:, sub.x])  # the x columns, in the order of sub.x
+    shift = of_x @ sub.constant
+    row_lower -= shift  # in place: the builder's own arrays
+    row_upper -= shift
+    onto_z = sp.csr_array(
+        (-np.ones(sub.size), (np.arange(sub.size), sub.z)), shape=(sub.size, n_cols)
+    )
+    out = sp.csr_array(matrix + of_x @ onto_z)
+    solver_cost = cost.copy()
+    solver_cost[sub.z] -= cost[sub.x]
+    return out, solver_cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,7 +671,13 @@ def _labour_rows(b: _Builder, sets: _Sets, ot: Block, work: Block | None) -> Non
 def _safety_stock_rows(
     b: _Builder, problem: SupplyProblem, sets: _Sets, inv: Block, elastic: bool
 ) -> None:
-    """Stock + shortfall >= safety stock: a soft floor, cheaper to break than a backorder."""
+    """Stock + shortfall >= safety stock: a soft floor, cheaper to break than a backorder.
+
+    No row: the stock is substituted by what is above the floor, less the shortfall, plus
+    the floor (see the module's doc); the shortfall is at most the floor, so the stock is
+    never negative, and no optimum needs more (a shortfall beyond the floor costs and
+    buys nothing).
+    """
     target = sets.safety_stock.ravel()
     has = np.flatnonzero(target > 0)
     if has.size == 0:
@@ -594,10 +692,8 @@ def _safety_stock_rows(
         last = t == sets.n_periods - 1
         # Stock missing at the end must be made later: it costs a unit and its holding.
         penalty[last] += _unit_cost(problem, sets)[p[last]] + holding[last]
-    short = b.add_columns("short", keys, 0.0 if elastic else penalty)
-    rows = b.add_rows("safety_stock", keys, target[has], INF)
-    b.add_terms(rows.start + np.arange(rows.size), inv.start + has, 1.0)
-    b.add_terms(rows.start + np.arange(rows.size), short.start + np.arange(short.size), 1.0)
+    short = b.add_columns("short", keys, 0.0 if elastic else penalty, upper=target[has])
+    b.substitute(inv.start + has, short.start + np.arange(short.size), target[has])
 
 
 def _end_rows(b: _Builder, sets: _Sets, inv: Block, back: Block, elastic: bool) -> None:

@@ -144,7 +144,7 @@ def plan_supply(problem: SupplyProblem, *, progress: Progress | None = None) -> 
     settings = problem.settings
     rows, columns = lp.shape
     report(f"solving the supply plan ({size}; {rows:,} rows x {columns:,} columns)", 1, PLAN_STEPS)
-    solution = solve_lp(lp, solver=settings.solver, time_limit=settings.time_limit)
+    solution = _solve(lp, settings.solver, settings.time_limit)
     stats = SolverStats(
         lp.shape[0],
         lp.shape[1],
@@ -179,6 +179,11 @@ def plan_supply(problem: SupplyProblem, *, progress: Progress | None = None) -> 
     )
 
 
+def _solve(lp: SupplyLp, solver: str, time_limit: float) -> LpSolution:
+    """Solve with HiGHS; values, objective and duals in the model's terms (`SupplyLp.restore`)."""
+    return lp.restore(solve_lp(lp, solver=solver, time_limit=time_limit))
+
+
 def _size(problem: SupplyProblem) -> str:
     """The problem's size as a planner counts it: "40 products x 18 months"."""
     products = len(problem.products)
@@ -192,7 +197,7 @@ def _size(problem: SupplyProblem) -> str:
 def _failed_plan(problem: SupplyProblem, solution: LpSolution, stats: SolverStats) -> SupplyPlan:
     if solution.status is SolveStatus.INFEASIBLE:
         elastic = build_lp(problem, elastic=True)
-        relaxed = solve_lp(elastic, solver="choose", time_limit=problem.settings.time_limit)
+        relaxed = _solve(elastic, "choose", problem.settings.time_limit)
         explanation = diagnose_infeasible(problem, elastic, relaxed)
         if relaxed.ok:
             explanation = _with_closest_plan(explanation, problem, elastic, relaxed)
@@ -226,10 +231,10 @@ def _with_closest_plan(
     not reported: a plan that breaks a promise is never offered as the cheaper plan.
     """
     closest = _loosened(problem, elastic, relaxed)
-    solution = solve_lp(build_lp(closest), solver="choose", time_limit=closest.settings.time_limit)
+    lp = build_lp(closest)
+    solution = _solve(lp, "choose", closest.settings.time_limit)
     if not solution.ok:
         return diagnosis
-    lp = build_lp(closest)
     frames = _frames(closest, lp, solution)
     told = explain(closest, frames, _costs(closest, lp, solution))
     head = "With only those promises broken, the plan would run like this:"
@@ -469,7 +474,7 @@ def _costs(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> pd.Dat
     parts = []
     periods = np.asarray(problem.periods)
     for name, block in lp.columns.items():
-        amount = lp.cost[block.slice] * solution.col_value[block.slice]
+        amount = lp.value_cost[block.slice] * solution.col_value[block.slice]
         if name == "make":
             p = block.keys["p"].to_numpy()
             material = problem.products["unit_cost"].to_numpy(dtype=float)[p]

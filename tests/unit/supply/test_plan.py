@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from snop.supply import model
 from snop.supply.plan import COST_COMPONENTS, plan_supply
-from snop.supply.problem import PlanSettings, Strategy, SupplyProblem
+from snop.supply.problem import PlanSettings, Strategy, SupplyProblem, prepare
 from snop.supply.solve import SolveStatus
 from supply_cases import red_tomato, sailco, two_segments
 
@@ -243,3 +244,36 @@ def test_a_segment_backlog_that_disagrees_with_the_inventory_is_split_instead() 
     key_owed = 60.0 + 50.0 * 180.0 / 350.0
     assert january.loc["Key", "backlog"] == pytest.approx(key_owed - 70.0)
     assert january.loc["Spot", "backlog"] == pytest.approx(40.0 + 50.0 - (key_owed - 60.0))
+
+
+def _explicit_floor_rows(
+    b: model._Builder, x: np.ndarray, z: np.ndarray, constant: np.ndarray
+) -> None:
+    """The floor as the row it stands for, stock + shortfall >= floor (no substitution)."""
+    rows = b.add_rows("safety_stock", pd.DataFrame({"j": np.arange(len(x))}), constant, np.inf)
+    b.add_terms(rows.start + np.arange(rows.size), x, 1.0)
+    b.add_terms(rows.start + np.arange(rows.size), z, 1.0)
+
+
+@pytest.mark.parametrize("strategy", [Strategy.COST, Strategy.CHASE, Strategy.LEVEL])
+def test_the_safety_floor_costs_no_row_and_plans_as_the_explicit_row_does(
+    strategy: Strategy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    problem = _seasonal(strategy, capacity=90.0)
+    floors = [30.0, 10.0, 40.0, 0.0, 25.0, 15.0]
+    ss = pd.DataFrame({"product_id": "P1", "period": problem.periods, "safety_stock": floors})
+    products = problem.products.assign(end_inventory=20.0)
+    problem = dataclasses.replace(problem, safety_stock=ss, products=products)
+    substituted = plan_supply(problem)
+    lp = model.build_lp(prepare(problem))
+    assert "safety_stock" not in lp.rows and lp.substitution.size == 5
+    monkeypatch.setattr(model._Builder, "substitute", _explicit_floor_rows)
+    explicit = plan_supply(problem)
+    assert model.build_lp(prepare(problem)).rows["safety_stock"].size == 5
+    assert substituted.products["below_safety_stock"].sum() > 1.0  # the floor gives way
+    assert substituted.objective == pytest.approx(explicit.objective, rel=1e-9)
+    assert substituted.cost_breakdown() == pytest.approx(explicit.cost_breakdown(), abs=1e-6)
+    stock = substituted.products["inventory"].to_numpy()
+    below = substituted.products["below_safety_stock"].to_numpy()
+    assert (stock >= -1e-9).all()
+    np.testing.assert_allclose(np.maximum(np.array(floors) - stock, 0.0), below, atol=1e-6)
