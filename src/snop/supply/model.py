@@ -229,8 +229,10 @@ def _substituted(
     row_lower: np.ndarray,
     row_upper: np.ndarray,
 ) -> tuple[sp.csr_array, np.ndarray]:
-    """The LP in y and z: x's column is y's, z gets minus x's entries and cost, and each
-    row's bounds move by x's entry times c (the builder's bound arrays, in place).
+    """The LP in y and z instead of x.
+
+    x's column becomes y's, z gets minus x's entries and cost, and each row's bounds move
+    by x's entry times c (the builder's bound arrays, in place).
     """
     n_cols = matrix.shape[1]
     of_x = sp.csr_array(matrix[:, sub.x])  # the x columns, in the order of sub.x
