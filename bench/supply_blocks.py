@@ -24,6 +24,7 @@ import datetime as dt
 import gc
 import sys
 import time
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +49,7 @@ CASES: dict[str, tuple[int, int, int, int, float]] = {
     "connected-medium": (1_000, 52, 20, 0, 0.0),
 }
 SEED = 20240601
+HIGHS = f", HiGHS {package_version('highspy')} (highspy, highspy-extras)"
 
 
 def _run(label: str, fn: object) -> tuple[LpSolution, float]:
@@ -157,7 +159,7 @@ def main() -> None:
         f"\n## Supply LP as independent blocks against one monolithic solve — "
         f"{dt.datetime.now():%Y-%m-%d %H:%M}\n\n"
         f"Command: `.venv/bin/python bench/supply_blocks.py {argv}`\n\n"
-        f"Machine: {machine(f', HiGHS {highspy.__version__} (highspy)')}; "
+        f"Machine: {machine(HIGHS)}; "
         f"wall time {wall / 60:.1f} min.\n\nCode: {version}.\n\n"
         "Seeded problems of bench/supply_lp.py with plant-clustered routings (each family in "
         "one plant, routed over that plant's lines; a cross-plant share of products has its "

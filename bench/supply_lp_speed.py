@@ -25,6 +25,7 @@ import datetime as dt
 import gc
 import sys
 import time
+from importlib.metadata import version as package_version
 from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
@@ -45,6 +46,7 @@ from snop.supply.problem import SupplyProblem, prepare  # noqa: E402
 from snop.supply.solve import LpSolution, solve_lp  # noqa: E402
 
 SEED = 20240601
+HIGHS = f", HiGHS {package_version('highspy')} (highspy, highspy-extras)"
 
 
 def _explicit_floor_rows(
@@ -148,7 +150,7 @@ def main() -> None:
         f"\n## Supply LP speed: formulation and interior-point code — "
         f"{dt.datetime.now():%Y-%m-%d %H:%M}\n\n"
         f"Command: `.venv/bin/python bench/supply_lp_speed.py {argv}`\n\n"
-        f"Machine: {machine(f', HiGHS {highspy.__version__} (highspy)')}; "
+        f"Machine: {machine(HIGHS)}; "
         f"wall time {wall / 60:.1f} min.\n\nCode: {version}.\n\n"
         "Seeded problems of bench/supply_lp.py (3 segments, every routing over all lines: one "
         "connected LP), solved once per variant with a "
