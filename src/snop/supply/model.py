@@ -21,7 +21,7 @@ infeasible plan).
 The safety-stock floor costs no row: where a product has a floor, HiGHS sees the stock
 as ``inv = above - short + floor`` (``above`` >= 0 and 0 <= ``short`` <= floor), so
 "stock + shortfall >= floor" holds by construction. That is the same LP with a quarter
-fewer rows (bench/supply_lp.py: interior point x0.8); `SupplyLp.restore` maps a solution
+fewer rows (bench/supply_lp_speed.py: HiPO x0.76); `SupplyLp.restore` maps a solution
 back to stock and shortfall, and ``value_cost`` prices them as the plan reports them.
 """
 
@@ -194,7 +194,9 @@ class _Builder:
         substitution = self._substitution(cost)
         solver_cost = cost
         if substitution.size:
-            matrix, solver_cost = _substituted(matrix, cost, substitution, row_lower, row_upper)
+            matrix, solver_cost, row_lower, row_upper = _substituted(
+                matrix, cost, substitution, row_lower, row_upper
+            )
         matrix.eliminate_zeros()
         return SupplyLp(
             cost=solver_cost,
@@ -228,24 +230,22 @@ def _substituted(
     sub: Substitution,
     row_lower: np.ndarray,
     row_upper: np.ndarray,
-) -> tuple[sp.csr_array, np.ndarray]:
-    """The LP in y and z instead of x.
+) -> tuple[sp.csr_array, np.ndarray, np.ndarray, np.ndarray]:
+    """The LP in y and z instead of x: matrix, cost, row lower and upper bounds.
 
     x's column becomes y's, z gets minus x's entries and cost, and each row's bounds move
-    by x's entry times c (the builder's bound arrays, in place).
+    by x's entry times c.
     """
     n_cols = matrix.shape[1]
     of_x = sp.csr_array(matrix[:, sub.x])  # the x columns, in the order of sub.x
     shift = of_x @ sub.constant
-    row_lower -= shift  # in place: the builder's own arrays
-    row_upper -= shift
     onto_z = sp.csr_array(
         (-np.ones(sub.size), (np.arange(sub.size), sub.z)), shape=(sub.size, n_cols)
     )
     out = sp.csr_array(matrix + of_x @ onto_z)
     solver_cost = cost.copy()
     solver_cost[sub.z] -= cost[sub.x]
-    return out, solver_cost
+    return out, solver_cost, row_lower - shift, row_upper - shift
 
 
 @dataclass(frozen=True, slots=True)
