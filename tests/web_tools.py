@@ -1,4 +1,4 @@
-"""Helpers for the web tests: HTMX headers, the app's database, the error message shown."""
+"""Helpers for the web tests: signing in (with the form token), HTMX headers, the database."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from snop.services.database import Database
+from snop.web.forgery import HEADER
 
 HX = {"HX-Request": "true"}
 ClientFor = Callable[[str], TestClient]
@@ -35,4 +36,12 @@ def sign_in(client: TestClient, username: str, password: str = "demo") -> TestCl
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    client.headers[HEADER] = page_token(client.get("/").text)
     return client
+
+
+def page_token(page: str) -> str:
+    """The form token a page carries in its <meta> tag (what snop.js sends with HTMX)."""
+    found = re.search(r'<meta name="csrf-token" content="([0-9a-f]*)">', page)
+    assert found and found.group(1), "the page carries no form token"
+    return found.group(1)

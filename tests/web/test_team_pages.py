@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from snop.services import audit, collab, cycle, users
 from snop.web.app import create_app
-from web_tools import HX, ClientFor, database_of, error_text, sign_in
+from web_tools import HX, ClientFor, database_of, error_text, page_token, sign_in
 
 
 def test_pages_need_a_session_and_a_right_password(client: ClientFor) -> None:
@@ -32,8 +32,12 @@ def test_pages_need_a_session_and_a_right_password(client: ClientFor) -> None:
         follow_redirects=False,
     )
     assert back.headers["location"] == "/"
-    assert anonymous.get("/cycle").status_code == 200
-    anonymous.post("/signout")
+    page = anonymous.get("/cycle")
+    assert page.status_code == 200
+    # Signing out is a change too: another site cannot sign you out without the form token.
+    assert anonymous.post("/signout").status_code == 403
+    assert anonymous.get("/", follow_redirects=False).status_code == 200
+    anonymous.post("/signout", data={"csrf_token": page_token(page.text)})
     assert anonymous.get("/", follow_redirects=False).status_code == 303
 
 

@@ -217,13 +217,38 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     db: DbOption = None,
+    https: Annotated[
+        bool,
+        typer.Option(
+            "--https",
+            help="People reach snop over HTTPS (a TLS proxy in front, or --ssl-certfile): "
+            "the session cookie is sent only over HTTPS.",
+        ),
+    ] = False,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve HTTPS directly with this certificate (PEM).")
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option(help="The private key of --ssl-certfile (PEM).")
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="Proxies whose X-Forwarded-For/-Proto headers are believed (comma-separated "
+            "addresses, '*' for any); the default trusts a proxy on this machine only.",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the web app and the REST API (OpenAPI description at /openapi.json)."""
     import uvicorn
 
     from snop.web.app import create_app
 
-    server = create_app(db or STATE.database)
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise typer.BadParameter("give both --ssl-certfile and --ssl-keyfile, or neither")
+    direct_tls = ssl_certfile is not None
+    server = create_app(db or STATE.database, https=https or direct_tls)
+    scheme = "https" if https or direct_tls else "http"
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     imported = status.describe(server.state.database).last_import or {}
     users_hint = (
@@ -233,12 +258,21 @@ def serve(
     )
     console.print(
         f"snop serves {server.state.database.display_url}\n"
-        f"  web app:  [bold]http://{shown}:{port}/[/] ({users_hint})\n"
-        f"  REST API: http://{shown}:{port}/docs (OpenAPI at /openapi.json)\n"
+        f"  web app:  [bold]{scheme}://{shown}:{port}/[/] ({users_hint})\n"
+        f"  REST API: {scheme}://{shown}:{port}/docs (OpenAPI at /openapi.json)\n"
         "Stop with Ctrl+C.",
         highlight=False,
     )
-    uvicorn.run(server, host=host, port=port, log_level="warning")
+    uvicorn.run(
+        server,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+    )
 
 
 @app.command("status")

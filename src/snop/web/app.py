@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from snop.api import app as api
 from snop.errors import InvalidInput, NotSignedIn, SnopError
-from snop.web import deps, refresh
+from snop.web import deps, forgery, refresh
 from snop.web.routes import (
     admin,
     audit,
@@ -60,14 +60,20 @@ def _plotly_js() -> bytes:
     return script.encode()
 
 
-def create_app(database: str | None = None, *, refresh_seconds: float | None = None) -> FastAPI:
+def create_app(
+    database: str | None = None, *, refresh_seconds: float | None = None, https: bool = False
+) -> FastAPI:
     """The web app and the REST API over one database (a SQLite path or a URL).
+
+    ``https``: people reach the server over HTTPS (directly or through a TLS proxy), so the
+    session cookie is marked Secure even when the proxy talks plain HTTP to snop.
 
     While the server runs, a background thread computes the slow views after each change
     (`snop.web.refresh`) every ``refresh_seconds`` (default ``$SNOP_REFRESH_SECONDS`` or 2;
     0 turns it off).
     """
     app = api.create_app(database)
+    app.state.https = https
     interval = refresh.interval_from_environment() if refresh_seconds is None else refresh_seconds
 
     @asynccontextmanager
@@ -102,6 +108,8 @@ def create_app(database: str | None = None, *, refresh_seconds: float | None = N
         )
 
     app.mount("/static", StaticFiles(directory=deps.HERE / "static"), name="static")
+    # Every page route refuses a change another site could have posted (the API takes a
+    # bearer token instead, which a browser never sends by itself).
     for module in ROUTERS:
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(forgery.refuse_forgery)])
     return app

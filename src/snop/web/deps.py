@@ -1,6 +1,7 @@
 """What every page needs: the signed-in user, the cycle's stage, rendering and replies.
 
-People sign in with a password and get a session cookie (HttpOnly, SameSite=Lax); the
+People sign in with a password and get a session cookie (HttpOnly, SameSite=Lax, Secure
+over HTTPS), and every change they post carries its form token (`snop.web.forgery`); the
 pages call the same services as the API with that user, so the services' permission and
 stage rules hold here too. A page route returns the whole page; an HTMX request for the
 same route may get only the part it swaps.
@@ -26,8 +27,9 @@ from snop.services.auth import Caller
 from snop.services.database import Database
 from snop.team.roles import Action, Role, can
 from snop.team.stages import STAGES
+from snop.web import forgery
 
-COOKIE = "snop_session"
+COOKIE = forgery.COOKIE
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 
@@ -115,7 +117,14 @@ templates.env.filters.update(
     when=_when,
     q=_query,
 )
-templates.env.globals.update(Action=Action, Role=Role, may=may, stages=STAGES)
+templates.env.globals.update(
+    Action=Action,
+    Role=Role,
+    may=may,
+    stages=STAGES,
+    csrf_field=forgery.hidden_field,
+    csrf_token=forgery.page_token,
+)
 
 
 def page(

@@ -37,6 +37,11 @@ def _form(
     return deps.templates.TemplateResponse(request, "signin.html", context, status_code=status_code)
 
 
+def _over_https(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS (served so, or `snop serve --https`)."""
+    return request.url.scheme == "https" or bool(getattr(request.app.state, "https", False))
+
+
 @router.get("/signin")
 def sign_in_form(request: Request) -> HTMLResponse:
     """The sign-in page."""
@@ -65,7 +70,7 @@ def sign_in(
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=_over_https(request),
     )
     return response
 
@@ -77,5 +82,5 @@ def sign_out(request: Request) -> RedirectResponse:
     if token:
         users.end_session(deps.database(request), token)
     response = RedirectResponse("/signin", status_code=303)
-    response.delete_cookie(deps.COOKIE)
+    response.delete_cookie(deps.COOKIE, httponly=True, samesite="lax", secure=_over_https(request))
     return response

@@ -15,6 +15,12 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  // Every HTMX request carries the session's form token (the server refuses a change
+  // without it: another site's page cannot know it).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta && meta.content) event.detail.headers["X-CSRF-Token"] = meta.content;
+  });
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
   // An error or a confirmation lands at the top of the page: bring it into view.
   document.addEventListener("htmx:afterSwap", function (event) {
