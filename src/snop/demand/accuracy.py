@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from snop.errors import InvalidInput, Issue
-from snop.frames import PERIOD_PATTERN, issues_where, missing_columns
+from snop.frames import PERIOD_PATTERN, issues_where, missing_columns, periods_to_index
 
 LEVELS: dict[str, str | None] = {
     "product": "product_id",
@@ -184,7 +184,7 @@ def error_table(
 
     levels = list(dict.fromkeys(levels))
     forecast = _clean(forecasts, FORECAST_COLUMNS)
-    forecast["lag"] = _month_index(forecast["period"]) - _month_index(forecast["cutoff"])
+    forecast["lag"] = periods_to_index(forecast["period"]) - periods_to_index(forecast["cutoff"])
     known = actuals["period"].astype(str).unique()
     forecast = forecast[forecast["lag"].isin(list(lags)) & forecast["period"].isin(known)]
     if forecast.empty:
@@ -218,7 +218,7 @@ def error_table(
     table["wape"] = table["abs_error"] / table["abs_actual"].where(table["abs_actual"] != 0)
     table["bias"] = table["error"] / table["actual"].where(table["actual"] != 0)
 
-    first_cutoff = int(_month_index(forecast["cutoff"]).min())
+    first_cutoff = int(periods_to_index(forecast["cutoff"]).min())
     scale = _naive_scales(history, levels, last=first_cutoff, season_length=season_length)
     table = table.merge(scale, on=["level", "key"], how="left")
     table["mase"] = table["mae"] / table["scale"].where(table["scale"] > 0)
@@ -491,7 +491,7 @@ def _naive_scales(
     if history is None:
         return empty
     known = _clean(history, ACTUAL_COLUMNS)
-    known["month"] = _month_index(known["period"])
+    known["month"] = periods_to_index(known["period"])
     known = known[known["month"] <= last]
     if known.empty:
         return empty
@@ -550,12 +550,6 @@ def _clean(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         else:
             clean[column] = clean[column].astype(str)
     return clean
-
-
-def _month_index(periods: pd.Series) -> pd.Series:
-    """Months since year 0 of 'YYYY-MM' periods (vectorised ``frames.period_to_index``)."""
-    text = periods.astype(str)
-    return text.str.slice(0, 4).astype("int64") * 12 + text.str.slice(5, 7).astype("int64") - 1
 
 
 def _argument_issues(

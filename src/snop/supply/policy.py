@@ -44,7 +44,13 @@ import pandas as pd
 from scipy import special  # type: ignore[import-untyped]
 
 from snop.errors import InvalidInput, Issue
-from snop.frames import PERIOD_PATTERN, index_to_period, issues_where, missing_columns
+from snop.frames import (
+    PERIOD_PATTERN,
+    index_to_period,
+    issues_where,
+    missing_columns,
+    periods_to_index,
+)
 
 FloatArray = npt.NDArray[np.float64]
 Measure = Literal["fill_rate", "cycle_service"]
@@ -658,8 +664,8 @@ def _coverage_days(
     if rows == 0:
         return np.zeros(0, np.float64)
     monthly = _clean_demand(demand, ["product_id", "period"])
-    row_month = _month_index(periods.astype(str)).to_numpy(np.int64)
-    demand_month = _month_index(monthly["period"]).to_numpy(np.int64)
+    row_month = periods_to_index(periods.astype(str)).to_numpy(np.int64)
+    demand_month = periods_to_index(monthly["period"]).to_numpy(np.int64)
     first = int(row_month.min()) if monthly.empty else min(row_month.min(), demand_month.min())
     last = int(row_month.max()) if monthly.empty else int(demand_month.max())
     width = max(last - first + 1, 1)
@@ -938,12 +944,6 @@ def _clean_demand(demand: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     clean["period"] = clean["period"].astype(str)
     clean["quantity"] = pd.to_numeric(clean["quantity"]).astype(float)
     return clean.groupby(keys, as_index=False, sort=False).agg(quantity=("quantity", "sum"))
-
-
-def _month_index(periods: pd.Series) -> pd.Series:
-    """Months since year 0 of 'YYYY-MM' periods (vectorised ``frames.period_to_index``)."""
-    text = periods.astype(str)
-    return text.str.slice(0, 4).astype("int64") * 12 + text.str.slice(5, 7).astype("int64") - 1
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
