@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from snop.errors import InvalidInput, Issue
-from snop.frames import missing_columns, period_to_index
+from snop.frames import missing_columns, periods_to_index
 from snop.supply.problem import NO_SEGMENT
+from snop.supply.service_level import planned_on_time
 
 # The sentences read like the supply plan's own explanation, so they share its formatting.
 from snop.wording import Money
@@ -231,34 +232,6 @@ def find_exceptions(
     return table[list(COLUMNS)]
 
 
-def planned_on_time(plan_segments: pd.DataFrame) -> pd.DataFrame:
-    """Per product, segment and month: units shipped on time and units late.
-
-    The per-row form of :func:`snop.supply.explain.planned_service`, with the same rule:
-    ``on_time = min(demand, shipped - owed before the month)`` (what is owed from earlier
-    months ships first), at least 0; ``late = demand - on_time``.
-
-    Parameters
-    ----------
-    plan_segments
-        The plan's segment frame: product_id, segment, period, demand, shipped, backlog.
-
-    Returns
-    -------
-    pd.DataFrame
-        The input's rows sorted by product_id, segment and period, with ``on_time`` and
-        ``late`` (float, units) added.
-    """
-    frame = plan_segments.sort_values(["product_id", "segment", "period"]).copy()
-    before = frame.groupby(["product_id", "segment"])["backlog"].shift(1).fillna(0.0)
-    opening = frame["shipped"] + frame["backlog"] - frame["demand"]  # owed before the month
-    owed_before = np.maximum(before.to_numpy(), opening.clip(lower=0.0).to_numpy())
-    on_time = np.clip(frame["shipped"].to_numpy() - owed_before, 0.0, frame["demand"])
-    frame["on_time"] = np.asarray(on_time, dtype=float)
-    frame["late"] = frame["demand"].astype(float) - frame["on_time"]
-    return frame
-
-
 # --- validation and shared lookups ------------------------------------------------------
 
 
@@ -409,12 +382,6 @@ def _run_ids(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
     return pd.Series(new.cumsum(), index=frame.index)
 
 
-def _month_index(periods: pd.Series) -> pd.Series:
-    """Months since year 0, so consecutive months differ by 1 (mapped per distinct period)."""
-    distinct = {p: period_to_index(str(p)) for p in periods.unique()}
-    return periods.map(distinct)
-
-
 def _rows(rows: pd.DataFrame, what: list[str], action: list[str]) -> pd.DataFrame:
     return rows.assign(what=what, action=action)
 
@@ -501,7 +468,7 @@ def _stock_runs(
     hit = plan[plan["excess"] > thresholds.stock_units]
     if hit.empty:
         return pd.DataFrame()
-    hit = hit.assign(t=_month_index(hit["period"])).sort_values(["product_id", "t"])
+    hit = hit.assign(t=periods_to_index(hit["period"])).sort_values(["product_id", "t"])
     hit["run"] = _run_ids(hit, ["product_id"])
     runs = hit.groupby("run").agg(
         product_id=("product_id", "first"),
@@ -578,7 +545,7 @@ def _resource_plan(context: _Context) -> pd.DataFrame:
             plan[rate] = np.nan
     if "name" not in plan.columns:
         plan["name"] = None
-    plan["t"] = _month_index(plan["period"])
+    plan["t"] = periods_to_index(plan["period"])
     return plan
 
 
@@ -728,7 +695,9 @@ def _service_below_target(context: _Context, thresholds: Thresholds) -> pd.DataF
     plan, masters = context.inputs.plan_segments, context.inputs.segments
     if plan.empty or masters.empty:
         return pd.DataFrame()
-    rows = planned_on_time(plan)
+    rows = plan.sort_values(["product_id", "segment", "period"]).copy()
+    rows["on_time"] = planned_on_time(rows)
+    rows["late"] = rows["demand"].astype(float) - rows["on_time"]
     sums = rows.groupby("segment")[["demand", "on_time", "late"]].sum()
     targets = masters.drop_duplicates("segment").set_index("segment")["service_target"]
     sums["target"] = pd.to_numeric(targets, errors="coerce").reindex(sums.index)
@@ -830,7 +799,7 @@ def _month_runs(hit: pd.DataFrame) -> pd.DataFrame:
     if months.empty:
         return hit
     months["side"] = np.sign(pd.to_numeric(months["gap"], errors="coerce")).fillna(0.0)
-    months["t"] = _month_index(months["period"].astype(str))
+    months["t"] = periods_to_index(months["period"].astype(str))
     keys = ["metric", "scope", "side"]
     months = months.sort_values([*keys, "t"], kind="stable")
     months["run"] = _run_ids(months, keys).to_numpy()

@@ -24,7 +24,6 @@ from snop.demo.actuals import month_actuals
 from snop.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound
 from snop.frames import period_range, shift_period
 from snop.reconcile.kpis import plan_adherence
-from snop.reconcile.ledger import planned_on_time
 from snop.services import audit
 from snop.services import demand as demand_service
 from snop.services import supply as supply_service
@@ -35,6 +34,7 @@ from snop.store import cycles as cycle_store
 from snop.store import frames as store_frames
 from snop.store import plans as plan_store
 from snop.store.tables import CycleStage, PlanCycle, PlanVersion
+from snop.supply.service_level import planned_on_time
 from snop.team.roles import Action, Role
 from snop.team.stages import STAGE_NAMES, STAGES, due_date, stage_named
 from snop.workbook.read import RawWorkbook, read_workbook
