@@ -24,6 +24,19 @@ def period_to_index(period: str) -> int:
     return int(period[:4]) * 12 + int(period[5:7]) - 1
 
 
+def periods_to_index(periods: pd.Series) -> pd.Series:
+    """:func:`period_to_index` of every 'YYYY-MM' in ``periods`` (int64, on their index).
+
+    Each distinct period is converted once, so a long frame over a few months is cheap.
+    An empty or unreadable period (NaN, 'x') raises ValueError, as the scalar function does.
+    """
+    codes, distinct = pd.factorize(periods, use_na_sentinel=False)
+    months = np.fromiter(
+        (period_to_index(str(p)) for p in distinct), dtype=np.int64, count=len(distinct)
+    )
+    return pd.Series(months[codes], index=periods.index, name=periods.name, dtype=np.int64)
+
+
 def index_to_period(index: int) -> str:
     """Inverse of :func:`period_to_index`."""
     return f"{index // 12:04d}-{index % 12 + 1:02d}"

@@ -18,7 +18,7 @@ from clitools import snop
 from snop.services import supply
 from snop.services.database import open_database
 from snop.services.exports import read_planning_data
-from snop.supply.explain import planned_service
+from snop.supply.service_level import planned_service
 
 
 def _json(*args: str) -> object:

@@ -24,12 +24,13 @@ The module is pure: frames in, frames out; no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
 from snop.errors import InvalidInput, Issue
-from snop.frames import PERIOD_PATTERN, issues_where, missing_columns
+from snop.frames import PERIOD_PATTERN, issues_where, missing_columns, periods_to_index
 
 LEVELS: dict[str, str | None] = {
     "product": "product_id",
@@ -94,6 +95,40 @@ SUMMARY_COLUMNS = ("level", "stream", "lag", "keys", "actual", "forecast", "wape
 _KEY_COLUMNS = ("product_id", "family", "segment")
 
 
+@overload
+def wape(abs_error: float, actual: float) -> float: ...
+@overload
+def wape(abs_error: pd.Series, actual: pd.Series) -> pd.Series: ...
+def wape(abs_error: float | pd.Series, actual: float | pd.Series) -> float | pd.Series:
+    """WAPE: the summed absolute error over the summed actual demand, as a fraction.
+
+    ``sum|forecast - actual| / sum(actual)``, the one definition every WAPE in snop uses
+    (accuracy tables, the KPI page, the reconciler backtest, the simulation report). NaN
+    when there was no demand (the actuals sum to 0 or less). Element by element for
+    Series (each row holds the sums of one group).
+    """
+    return _over_demand(abs_error, actual)
+
+
+@overload
+def bias(error: float, actual: float) -> float: ...
+@overload
+def bias(error: pd.Series, actual: pd.Series) -> pd.Series: ...
+def bias(error: float | pd.Series, actual: float | pd.Series) -> float | pd.Series:
+    """Bias: the summed error ``sum(forecast - actual)`` over the summed actual demand.
+
+    A fraction, positive when the forecast was too high; NaN when there was no demand
+    (the actuals sum to 0 or less), as for :func:`wape`.
+    """
+    return _over_demand(error, actual)
+
+
+def _over_demand(amount: float | pd.Series, actual: float | pd.Series) -> float | pd.Series:
+    if isinstance(actual, pd.Series):
+        return amount / actual.where(actual > 0)
+    return float(amount) / float(actual) if actual > 0 else float("nan")
+
+
 def error_table(
     forecasts: pd.DataFrame,
     actuals: pd.DataFrame,
@@ -152,13 +187,14 @@ def error_table(
         - ``n`` (int): periods compared;
         - ``actual``, ``forecast`` (float, units): sums over the periods;
         - ``abs_error`` (float, units): sum of ``|forecast - actual|``;
-        - ``wape`` (float, fraction): ``abs_error / sum(|actual|)``; NaN when no demand;
+        - ``wape`` (float, fraction): ``abs_error / sum(actual)`` (:func:`wape`); NaN when
+          no demand;
         - ``mape`` (float, percent): mean over periods with ``actual != 0`` of
           ``100 * |f - a| / |a|``; NaN when every actual is 0;
         - ``smape`` (float, percent, 0-200): mean of ``200 * |f - a| / (|a| + |f|)``, a
           period with both 0 counting as 0;
-        - ``bias`` (float, fraction): ``sum(f - a) / sum(a)``, positive = over-forecast;
-          NaN when the actuals sum to 0;
+        - ``bias`` (float, fraction): ``sum(f - a) / sum(a)`` (:func:`bias`), positive =
+          over-forecast; NaN when the actuals sum to 0;
         - ``mase`` (float, ratio): mean ``|f - a|`` over the in-sample mean absolute error
           of the seasonal naive forecast (``|y[t] - y[t - season_length]|``) on the key's
           ``history``; NaN without history, with too short a history (no more than
@@ -184,7 +220,7 @@ def error_table(
 
     levels = list(dict.fromkeys(levels))
     forecast = _clean(forecasts, FORECAST_COLUMNS)
-    forecast["lag"] = _month_index(forecast["period"]) - _month_index(forecast["cutoff"])
+    forecast["lag"] = periods_to_index(forecast["period"]) - periods_to_index(forecast["cutoff"])
     known = actuals["period"].astype(str).unique()
     forecast = forecast[forecast["lag"].isin(list(lags)) & forecast["period"].isin(known)]
     if forecast.empty:
@@ -200,7 +236,6 @@ def error_table(
     matched = matched.assign(
         error=error,
         abs_error=abs_error,
-        abs_actual=abs_actual,
         ape=100.0 * abs_error / abs_actual.where(abs_actual != 0),
         sape=(200.0 * abs_error / both.where(both != 0)).fillna(0.0),
     )
@@ -210,15 +245,14 @@ def error_table(
         forecast=("forecast", "sum"),
         abs_error=("abs_error", "sum"),
         error=("error", "sum"),
-        abs_actual=("abs_actual", "sum"),
         mape=("ape", "mean"),
         smape=("sape", "mean"),
         mae=("abs_error", "mean"),
     )
-    table["wape"] = table["abs_error"] / table["abs_actual"].where(table["abs_actual"] != 0)
-    table["bias"] = table["error"] / table["actual"].where(table["actual"] != 0)
+    table["wape"] = wape(table["abs_error"], table["actual"])
+    table["bias"] = bias(table["error"], table["actual"])
 
-    first_cutoff = int(_month_index(forecast["cutoff"]).min())
+    first_cutoff = int(periods_to_index(forecast["cutoff"]).min())
     scale = _naive_scales(history, levels, last=first_cutoff, season_length=season_length)
     table = table.merge(scale, on=["level", "key"], how="left")
     table["mase"] = table["mae"] / table["scale"].where(table["scale"] > 0)
@@ -363,9 +397,8 @@ def summarise(errors: pd.DataFrame) -> pd.DataFrame:
         forecast=("forecast", "sum"),
         abs_error=("abs_error", "sum"),
     )
-    volume = pooled["actual"].where(pooled["actual"] != 0)
-    pooled["wape"] = pooled["abs_error"] / volume
-    pooled["bias"] = (pooled["forecast"] - pooled["actual"]) / volume
+    pooled["wape"] = wape(pooled["abs_error"], pooled["actual"])
+    pooled["bias"] = bias(pooled["forecast"] - pooled["actual"], pooled["actual"])
     level_rank = {level: rank for rank, level in enumerate(errors["level"].unique())}
     pooled = pooled.assign(_level=pooled["level"].map(level_rank)).sort_values(
         ["_level", "stream", "lag"], kind="stable"
@@ -395,7 +428,7 @@ def accuracy_by_horizon(backtest: pd.DataFrame) -> pd.DataFrame:
         forecasts compared), ``mae`` (float, units, mean ``|f - a|``), ``rmse`` (float,
         units, root mean squared error, which includes bias), ``mean_error`` (float, units,
         mean ``f - a``), ``bias`` (float, fraction, ``sum(f - a) / sum(a)``; NaN when the
-        actuals sum to 0), ``wape`` (float, fraction, ``sum|f - a| / sum|a|``; NaN when no
+        actuals sum to 0), ``wape`` (float, fraction, ``sum|f - a| / sum(a)``; NaN when no
         demand) and ``error_std`` (float, units, sample standard deviation of ``f - a``
         around its mean, ddof 1; NaN with a single forecast).
 
@@ -436,7 +469,6 @@ def accuracy_by_horizon(backtest: pd.DataFrame) -> pd.DataFrame:
         error=error,
         abs_error=error.abs(),
         squared_error=error**2,
-        abs_actual=frame["actual"].abs(),
     )
     table = frame.groupby(["unique_id", "step"], as_index=False, sort=True).agg(
         n=("error", "size"),
@@ -446,14 +478,11 @@ def accuracy_by_horizon(backtest: pd.DataFrame) -> pd.DataFrame:
         error_sum=("error", "sum"),
         abs_error_sum=("abs_error", "sum"),
         actual_sum=("actual", "sum"),
-        abs_actual_sum=("abs_actual", "sum"),
         error_std=("error", "std"),
     )
     table["rmse"] = np.sqrt(table["mse"])
-    table["bias"] = table["error_sum"] / table["actual_sum"].where(table["actual_sum"] != 0)
-    table["wape"] = table["abs_error_sum"] / table["abs_actual_sum"].where(
-        table["abs_actual_sum"] != 0
-    )
+    table["bias"] = bias(table["error_sum"], table["actual_sum"])
+    table["wape"] = wape(table["abs_error_sum"], table["actual_sum"])
     table["step"] = table["step"].astype("int64")
     table["n"] = table["n"].astype("int64")
     return table[list(HORIZON_COLUMNS)].reset_index(drop=True)
@@ -491,7 +520,7 @@ def _naive_scales(
     if history is None:
         return empty
     known = _clean(history, ACTUAL_COLUMNS)
-    known["month"] = _month_index(known["period"])
+    known["month"] = periods_to_index(known["period"])
     known = known[known["month"] <= last]
     if known.empty:
         return empty
@@ -550,12 +579,6 @@ def _clean(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         else:
             clean[column] = clean[column].astype(str)
     return clean
-
-
-def _month_index(periods: pd.Series) -> pd.Series:
-    """Months since year 0 of 'YYYY-MM' periods (vectorised ``frames.period_to_index``)."""
-    text = periods.astype(str)
-    return text.str.slice(0, 4).astype("int64") * 12 + text.str.slice(5, 7).astype("int64") - 1
 
 
 def _argument_issues(

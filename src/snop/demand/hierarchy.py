@@ -14,6 +14,8 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from snop.demand.accuracy import wape
+
 # Level name -> the columns that identify a node of that level.
 LEVELS: dict[str, tuple[str, ...]] = {
     "total": (),
@@ -181,9 +183,8 @@ def choose_method(
         merged = pd.concat(errors).merge(hierarchy.nodes[["unique_id", "level"]], on="unique_id")
         merged["abs_error"] = (merged["forecast"] - merged["actual"]).abs()
         level = merged.groupby("level")[["abs_error", "actual"]].sum()
-        for name, values in level.iterrows():
-            wape = values["abs_error"] / values["actual"] if values["actual"] else np.nan
-            rows.append((method, name, wape))
+        level_wape = wape(level["abs_error"], level["actual"])
+        rows += [(method, name, value) for name, value in level_wape.items()]
     scores = pd.DataFrame(rows, columns=["method", "level", "wape"])
     if scores.empty:
         return "bottom_up", scores

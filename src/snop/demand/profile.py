@@ -42,7 +42,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from snop.errors import InvalidInput, Issue
-from snop.frames import PERIOD_PATTERN, issues_where, period_range, period_to_index
+from snop.frames import (
+    PERIOD_PATTERN,
+    issues_where,
+    period_range,
+    period_to_index,
+    periods_to_index,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -443,13 +449,6 @@ def _window(history: pd.DataFrame, periods: list[str] | None) -> list[str]:
     return period_range(str(history["period"].min()), str(history["period"].max()))
 
 
-def _month_index(periods: pd.Series) -> IntArray:
-    """Months since year 0 of valid ``YYYY-MM`` strings, vectorised."""
-    codes, distinct = pd.factorize(periods)
-    index = np.array([period_to_index(str(p)) for p in distinct], dtype=np.int64)
-    return np.asarray(index[codes], dtype=np.int64)
-
-
 def _orders_in_window(
     history: pd.DataFrame,
     customers: pd.DataFrame,
@@ -468,7 +467,7 @@ def _orders_in_window(
         return pd.DataFrame(columns).astype(
             {"row": np.int64, "month": np.int64, "ordered": float, "shipped": float}
         )
-    month = _month_index(history["period"]) - period_to_index(window[0])
+    month = periods_to_index(history["period"]).to_numpy() - period_to_index(window[0])
     inside = (month >= 0) & (month < len(window))
     rows = history.loc[inside]
     segment_of = customers.set_index("customer_id")["segment"]
@@ -535,7 +534,7 @@ def _optional_month(products: pd.DataFrame, column: str) -> pd.Series:
     out = pd.Series(pd.NA, index=products.index, dtype="Int64")
     present = values.notna()
     if present.any():
-        out.loc[present] = _month_index(values.loc[present])
+        out.loc[present] = periods_to_index(values.loc[present]).to_numpy()
     return out
 
 

@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from snop.errors import InvalidInput, Issue
-from snop.reconcile.ledger import FULL_TOLERANCE, LEDGER_COLUMNS, planned_on_time
+from snop.reconcile.ledger import FULL_TOLERANCE, LEDGER_COLUMNS
 from snop.reconcile.money import check_columns
 from snop.supply.problem import NO_SEGMENT
+from snop.supply.service_level import planned_on_time
 
 
 class KpiDefinition(NamedTuple):

@@ -47,6 +47,7 @@ import pandas as pd
 
 from snop.reconcile.money import check_columns, with_segment_and_family
 from snop.supply.problem import NO_SEGMENT
+from snop.supply.service_level import planned_on_time
 
 LEDGER_COLUMNS = ("period", "scope_kind", "scope", "component", "amount")
 """Columns of a ledger."""
@@ -92,21 +93,6 @@ def days_in_month(periods: pd.Series) -> np.ndarray:
     """Calendar days of each 'YYYY-MM' period (28 to 31)."""
     days = pd.PeriodIndex(periods.astype(str), freq="M").days_in_month
     return np.asarray(days, dtype=np.float64)
-
-
-def planned_on_time(plan_segments: pd.DataFrame) -> pd.Series:
-    """Units of each plan segment row shipped in their own month, on the frame's index.
-
-    The logic of :func:`snop.supply.explain.planned_service`, per row: what was owed before
-    the month (the previous month's backlog, or what the opening position implies) is
-    served first; on time = min(demand, shipped - owed before), at least 0.
-    """
-    frame = plan_segments.sort_values(["product_id", "segment", "period"])
-    before = frame.groupby(["product_id", "segment"])["backlog"].shift(1).fillna(0.0)
-    opening = frame["shipped"] + frame["backlog"] - frame["demand"]
-    owed_before = np.maximum(before.to_numpy(), opening.clip(lower=0.0).to_numpy())
-    on_time = np.clip(frame["shipped"].to_numpy() - owed_before, 0.0, frame["demand"].to_numpy())
-    return pd.Series(on_time, index=frame.index, name="on_time").reindex(plan_segments.index)
 
 
 def plan_ledger(

@@ -20,11 +20,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from snop.demand import accuracy as accuracy_core
 from snop.demo.actuals import month_actuals
 from snop.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound
 from snop.frames import period_range, shift_period
 from snop.reconcile.kpis import plan_adherence
-from snop.reconcile.ledger import planned_on_time
 from snop.services import audit
 from snop.services import demand as demand_service
 from snop.services import supply as supply_service
@@ -35,6 +35,7 @@ from snop.store import cycles as cycle_store
 from snop.store import frames as store_frames
 from snop.store import plans as plan_store
 from snop.store.tables import CycleStage, PlanCycle, PlanVersion
+from snop.supply.service_level import planned_on_time
 from snop.team.roles import Action, Role
 from snop.team.stages import STAGE_NAMES, STAGES, due_date, stage_named
 from snop.workbook.read import RawWorkbook, read_workbook
@@ -505,8 +506,10 @@ def _review(s: Session, cycle: PlanCycle) -> dict[str, Any]:
     by_product = history.groupby("product_id")["ordered"].sum()
     error = plan.set_index("product_id")["demand"].reindex(by_product.index).fillna(0.0)
     error = error.sub(by_product, fill_value=0.0)
-    review["demand_wape_lag1"] = _round(np.abs(error).sum() / ordered) if ordered else None
-    review["demand_bias_lag1"] = _round((planned - ordered) / ordered) if ordered else None
+    wape = accuracy_core.wape(float(np.abs(error).sum()), ordered)
+    bias = accuracy_core.bias(planned - ordered, ordered)
+    review["demand_wape_lag1"] = None if np.isnan(wape) else _round(wape)
+    review["demand_bias_lag1"] = None if np.isnan(bias) else _round(bias)
     shipped = float(history["shipped"].sum())
     review["fill_rate"] = _round(shipped / ordered) if ordered else None
     segments = plan_store.read_table(s, "segments", cycle.plan_version_id)

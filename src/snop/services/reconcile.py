@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from snop.demand import accuracy as accuracy_core
 from snop.errors import InvalidInput, Issue, NotFound
 from snop.frames import records
 from snop.reconcile import kpis as kpi_core
@@ -318,8 +319,8 @@ def _process_kpis(
                 actual = float(part["actual"].sum())
                 if actual <= 0:
                     continue
-                wape = float(part["abs_error"].sum()) / actual
-                bias = (float(part["forecast"].sum()) - actual) / actual
+                wape = accuracy_core.wape(float(part["abs_error"].sum()), actual)
+                bias = accuracy_core.bias(float(part["forecast"].sum()) - actual, actual)
                 add("forecast_wape_lag1", kind, str(key), "actual", past, wape, "share")
                 add("forecast_bias_lag1", kind, str(key), "actual", past, bias, "share")
     if not book.recorded.empty and not book.production.empty:

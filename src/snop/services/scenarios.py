@@ -44,9 +44,9 @@ from snop.store import cycles as cycle_store
 from snop.store import frames as store_frames
 from snop.store import plans as plan_store
 from snop.store.tables import Scenario
-from snop.supply.explain import planned_service
 from snop.supply.plan import PLAN_STEPS, plan_supply
 from snop.supply.problem import PlanSettings
+from snop.supply.service_level import planned_service
 from snop.team.roles import Action
 
 BASE = "base"

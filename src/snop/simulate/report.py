@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from snop.demand.accuracy import wape
 from snop.frames import records
 from snop.reconcile import kpis
 from snop.reconcile.ledger import (
@@ -418,10 +419,8 @@ def forecast_wape(run: PolicyRun, months: list[str]) -> float:
     actual = lines.groupby(["product_id", "period"])["ordered"].sum()
     forecast = expected.groupby(["product_id", "period"])["quantity"].sum()
     both = pd.concat([actual.rename("actual"), forecast.rename("forecast")], axis=1).fillna(0.0)
-    total = float(both["actual"].sum())
-    if total <= 0:
-        return float("nan")
-    return float((both["forecast"] - both["actual"]).abs().sum() / total)
+    abs_error = float((both["forecast"] - both["actual"]).abs().sum())
+    return wape(abs_error, float(both["actual"].sum()))
 
 
 def percent(share: float) -> str:

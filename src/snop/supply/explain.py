@@ -16,6 +16,7 @@ import pandas as pd
 
 from snop.frames import records, shift_period
 from snop.supply.problem import NO_SEGMENT, SupplyProblem
+from snop.supply.service_level import planned_service
 from snop.wording import Money
 from snop.wording import span as _span
 from snop.wording import units as _units
@@ -400,18 +401,6 @@ def _backlog_sentences(late: pd.DataFrame, problem: SupplyProblem) -> list[str]:
             "with backlog (see the late-demand table)."
         )
     return sentences
-
-
-def planned_service(segments: pd.DataFrame) -> pd.DataFrame:
-    """Share of each segment's demand shipped in its own month (a plan's fill rate)."""
-    frame = segments.sort_values(["product_id", "segment", "period"]).copy()
-    before = frame.groupby(["product_id", "segment"])["backlog"].shift(1).fillna(0.0)
-    opening = frame["shipped"] + frame["backlog"] - frame["demand"]  # owed before the month
-    owed_before = np.maximum(before.to_numpy(), opening.clip(lower=0.0).to_numpy())
-    frame["on_time"] = np.clip(frame["shipped"].to_numpy() - owed_before, 0.0, frame["demand"])
-    sums = frame.groupby("segment")[["demand", "on_time"]].sum()
-    sums["fill_rate"] = np.where(sums["demand"] > 0, sums["on_time"] / sums["demand"], 1.0)
-    return sums.reset_index()
 
 
 def _service_sentences(segments: pd.DataFrame, problem: SupplyProblem) -> list[str]:

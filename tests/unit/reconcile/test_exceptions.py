@@ -23,9 +23,8 @@ from snop.reconcile.exceptions import (
     ExceptionInputs,
     Thresholds,
     find_exceptions,
-    planned_on_time,
 )
-from snop.supply.explain import planned_service
+from snop.supply.service_level import planned_on_time, planned_service
 
 MONTHS = ["2027-01", "2027-02", "2027-03", "2027-04", "2027-05"]
 
@@ -300,7 +299,9 @@ def test_no_band_means_no_utilisation_exceptions() -> None:
 def test_planned_on_time_adds_up_to_planned_service() -> None:
     """On time, P1 Retail: 100, 80, 100 (March ships the 20 owed first); P2 Retail: 50, 40,
     40; P1 Online: 100, 100, 90."""
-    rows = planned_on_time(_plan_segments())
+    rows = _plan_segments().sort_values(["product_id", "segment", "period"])
+    rows = rows.assign(on_time=planned_on_time(rows))
+    rows["late"] = rows["demand"] - rows["on_time"]
     by_cell = rows.set_index(["product_id", "segment", "period"])["on_time"]
     assert by_cell.loc[("P1", "Retail")].tolist() == [100.0, 80.0, 100.0]
     assert by_cell.loc[("P2", "Retail")].tolist() == [50.0, 40.0, 40.0]

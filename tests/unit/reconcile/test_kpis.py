@@ -38,7 +38,8 @@ from snop.reconcile.kpis import (
     plan_adherence,
     plan_stability,
 )
-from snop.reconcile.ledger import LEDGER_COLUMNS, actual_ledger, plan_ledger, planned_on_time
+from snop.reconcile.ledger import LEDGER_COLUMNS, actual_ledger, plan_ledger
+from snop.supply.service_level import planned_on_time
 
 
 def ledger() -> pd.DataFrame:

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from snop.errors import InvalidInput, Issue, NotFound
+from snop.frames import shift_period
 from snop.report import format as fmt
 from snop.services import cycle, memo
 from snop.services import demand as demand_service
@@ -370,7 +371,7 @@ def numbers_table(view: demand_service.ForecastView) -> dict[str, Any]:
     Adjustment streams that change nothing for this key (events, a person's overrides)
     are left out.
     """
-    first_shown = _shift(view.first_period, -HISTORY_IN_TABLE)
+    first_shown = shift_period(view.first_period, -HISTORY_IN_TABLE)
     table = view.table[view.table["period"] >= first_shown]
     periods = [str(p) for p in table["period"]]
     columns = [
@@ -495,7 +496,7 @@ def _form_defaults(
         "level": level,
         "key": key,
         "period_from": view.first_period,
-        "period_to": _shift(view.first_period, 2),
+        "period_to": shift_period(view.first_period, 2),
         "min": view.first_period,
         "max": view.last_period,
     }
@@ -625,9 +626,3 @@ def _change(pct: float | None, qty: float | None) -> str:
 
 def _months(first: str, last: str) -> str:
     return first if first == last else f"{first} – {last}"
-
-
-def _shift(period: str, months: int) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    index = year * 12 + month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
