@@ -227,14 +227,14 @@ def _single_segment_products(hierarchy: Hierarchy) -> dict[str, str]:
 
     Such a product's series is its bottom series, so it is forecast once and copied.
     """
-    summing = hierarchy.summing.set_index("unique_id")
-    products = summing.loc[list(hierarchy.tags["product"])]
-    single = products[products.sum(axis=1) == 1]
-    columns = single.columns.to_numpy()
-    return {
-        str(uid): str(columns[int(np.argmax(row))])
-        for uid, row in zip(single.index, single.to_numpy(), strict=True)
-    }
+    is_product = (hierarchy.nodes["level"] == "product").to_numpy()
+    products = hierarchy.summing[np.flatnonzero(is_product)]
+    single = np.flatnonzero(np.diff(products.indptr) == 1)
+    # A CSR row with one stored entry: its column is at the row's start in ``indices``.
+    columns = products.indices[products.indptr[single]]
+    uids = hierarchy.nodes["unique_id"].to_numpy()[is_product][single]
+    bottom = np.asarray(hierarchy.bottom_ids, dtype=object)[columns]
+    return dict(zip(uids.astype(str), bottom.astype(str), strict=True))
 
 
 def _with_twins(result: ForecastResult, twins: dict[str, str]) -> ForecastResult:
