@@ -209,7 +209,7 @@ def choose_method(
     error of that level), mean_wape (over levels; what is compared).
     """
     backtest = _complete_windows(backtest, hierarchy, panel)
-    rows = []
+    parts = []
     for method in RECONCILERS:
         errors = []
         for _, window in backtest.groupby("cutoff"):
@@ -221,10 +221,16 @@ def choose_method(
         merged = pd.concat(errors).merge(hierarchy.nodes[["unique_id", "level"]], on="unique_id")
         merged["abs_error"] = (merged["forecast"] - merged["actual"]).abs()
         level = merged.groupby("level")[["abs_error", "actual"]].sum()
-        for name, values in level.iterrows():
-            wape = values["abs_error"] / values["actual"] if values["actual"] else np.nan
-            rows.append((method, name, wape))
-    scores = pd.DataFrame(rows, columns=["method", "level", "wape"])
+        # A level without volume has no WAPE (NaN), rather than a division by zero.
+        wape = level["abs_error"] / level["actual"].where(level["actual"] != 0)
+        parts.append(
+            pd.DataFrame({"method": method, "level": level.index, "wape": wape.to_numpy()})
+        )
+    scores = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["method", "level", "wape"])
+    )
     if scores.empty:
         return "bottom_up", scores
     scores["mean_wape"] = scores.groupby("method")["wape"].transform("mean")
