@@ -305,7 +305,7 @@ def main() -> None:
     section = (
         f"\n## Demand hierarchy: sparse summing matrix against the dense one — "
         f"{dt.datetime.now():%Y-%m-%d %H:%M}\n\n"
-        f"Command: `.venv/bin/python bench/hierarchy.py {argv}`\n\n"
+        f"Command: `{('.venv/bin/python bench/hierarchy.py ' + argv).strip()}`\n\n"
         f"Machine: {machine(LIBS)}; wall time {wall / 60:.1f} min.\n\nCode: {version}.\n\n"
         f"Seeded catalogue (seed {SEED}): products in products/50 families, 3 segments, each "
         f"product sold to 1-3 of them, {MONTHS} months of history, base forecasts "
