@@ -13,6 +13,7 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from snop.demand.accuracy import wape
 
@@ -34,10 +35,16 @@ RECONCILERS = ("bottom_up", "mint_ols", "mint_wls_struct")
 
 def _reconcilers() -> dict[str, object]:
     # Imported here: hierarchicalforecast takes a second to load, most commands never use it.
-    from hierarchicalforecast.methods import BottomUp, MinTrace  # type: ignore[import-untyped]
+    from hierarchicalforecast.methods import (  # type: ignore[import-untyped]
+        BottomUpSparse,
+        MinTrace,
+    )
 
+    # BottomUpSparse reads the sparse S as it is; its result is BottomUp's (S times the
+    # bottom rows). MinTraceSparse is not used: it solves iteratively (bicgstab, atol 1e-5),
+    # so its figures differ from MinTrace's, which gets S densified by hierarchicalforecast.
     return {
-        "bottom_up": BottomUp(),
+        "bottom_up": BottomUpSparse(),
         "mint_ols": MinTrace(method="ols"),
         "mint_wls_struct": MinTrace(method="wls_struct"),
     }
@@ -48,12 +55,15 @@ class Hierarchy:
     """Every node of the hierarchy and how bottom series add up to it.
 
     nodes : unique_id, level, family, product_id, segment (None where not part of the level)
-    summing : unique_id (every node) then one 0/1 column per bottom unique_id
+    summing : sparse 0/1 matrix (scipy CSR, float64), one row per node in the order of
+        ``nodes``, one column per bottom node in the order of :attr:`bottom_ids`; row i
+        has a 1 in column j when bottom node j adds up into node i. The bottom rows come
+        last and form the identity, as hierarchicalforecast requires.
     tags : level -> the unique_ids of that level
     """
 
     nodes: pd.DataFrame
-    summing: pd.DataFrame
+    summing: sp.csr_array
     tags: dict[str, np.ndarray]
 
     @property
@@ -101,23 +111,37 @@ def _ids(frame: pd.DataFrame, level: str) -> pd.Series:
     keys = [c for c in LEVELS[level] if c != "family" or level == "family"]
     if not keys:
         return pd.Series("total", index=frame.index)
-    parts = frame[keys].astype(str).agg("|".join, axis=1)
-    return level + "|" + parts
+    ids = level + "|" + frame[keys[0]].astype(str)
+    for key in keys[1:]:
+        ids = ids + "|" + frame[key].astype(str)
+    return ids
 
 
-def _summing_matrix(nodes: pd.DataFrame) -> pd.DataFrame:
-    bottom = nodes[nodes["level"] == BOTTOM].reset_index(drop=True)
-    matrix = np.zeros((len(nodes), len(bottom)))
-    for row, node in enumerate(nodes.itertuples(index=False)):
-        mask = np.ones(len(bottom), dtype=bool)
-        for column in ("family", "product_id", "segment"):
-            value = getattr(node, column)
-            if value is not None and not (isinstance(value, float) and np.isnan(value)):
-                mask &= (bottom[column] == value).to_numpy()
-        matrix[row] = mask
-    summing = pd.DataFrame(matrix, columns=bottom["unique_id"].tolist())
-    summing.insert(0, "unique_id", nodes["unique_id"].to_numpy())
-    return summing
+def _summing_matrix(nodes: pd.DataFrame) -> sp.csr_array:
+    """One 1 per (node, bottom node below it): each level joined to the bottom on its keys.
+
+    A node of a level matches the bottom nodes that share its values of the level's key
+    columns (``LEVELS``); the total matches every bottom node.
+    """
+    position = pd.Series(np.arange(len(nodes)), index=nodes.index)
+    is_bottom = (nodes["level"] == BOTTOM).to_numpy()
+    bottom = nodes.loc[is_bottom, ["family", "product_id", "segment"]].reset_index(drop=True)
+    bottom["_col"] = np.arange(len(bottom))
+    rows, cols = [], []
+    for level, keys in LEVELS.items():
+        mine = (nodes["level"] == level).to_numpy()
+        if not keys:
+            rows.append(np.repeat(position[mine].to_numpy(), len(bottom)))
+            cols.append(np.tile(bottom["_col"].to_numpy(), int(mine.sum())))
+            continue
+        level_nodes = nodes.loc[mine, list(keys)].assign(_row=position[mine].to_numpy())
+        pairs = bottom.merge(level_nodes, on=list(keys), how="inner")
+        rows.append(pairs["_row"].to_numpy())
+        cols.append(pairs["_col"].to_numpy())
+    row = np.concatenate(rows)
+    col = np.concatenate(cols)
+    # Within a level the key tuples are unique, so no (row, col) pair comes twice.
+    return sp.coo_array((np.ones(len(row)), (row, col)), shape=(len(nodes), len(bottom))).tocsr()
 
 
 def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataFrame:
@@ -131,9 +155,9 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataF
 
     engine = HierarchicalReconciliation(reconcilers=[_reconcilers()[method]])
     y_hat = base.rename(columns={"forecast": "base"})[["unique_id", "ds", "base"]]
-    order = hierarchy.summing["unique_id"]
+    order = hierarchy.nodes["unique_id"]
     y_hat = y_hat.set_index("unique_id").loc[order].reset_index()
-    out = engine.reconcile(Y_hat_df=y_hat, S_df=hierarchy.summing, tags=hierarchy.tags)
+    out = engine.reconcile(Y_hat_df=y_hat, S_df=_s_matrix(hierarchy), tags=hierarchy.tags)
     column = next(c for c in out.columns if c.startswith("base/"))
     bottom = out[out["unique_id"].isin(hierarchy.bottom_ids)][["unique_id", "ds", column]]
     bottom = bottom.rename(columns={column: "forecast"})
@@ -141,13 +165,29 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataF
     return aggregate_bottom(bottom, hierarchy)
 
 
+def _s_matrix(hierarchy: Hierarchy) -> object:
+    """The summing matrix as hierarchicalforecast takes it without densifying it first."""
+    ids = hierarchy.nodes["unique_id"].to_numpy()
+    try:
+        from hierarchicalforecast.utils import SMatrix  # type: ignore[import-untyped]
+    except ImportError:  # hierarchicalforecast before SMatrix: a frame of sparse columns
+        # pandas-stubs type the class-level accessor as an ellipsis.
+        frame = pd.DataFrame.sparse.from_spmatrix(  # type: ignore[attr-defined]
+            hierarchy.summing, columns=hierarchy.bottom_ids
+        )
+        frame.insert(0, "unique_id", ids)
+        return frame
+    return SMatrix(hierarchy.summing, ids, np.asarray(hierarchy.bottom_ids))
+
+
 def aggregate_bottom(bottom: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:
     """Sum bottom-level values (unique_id, ds, forecast) up to every node."""
     wide = bottom.pivot(index="ds", columns="unique_id", values="forecast")
     wide = wide.reindex(columns=hierarchy.bottom_ids).fillna(0.0)
-    weights = hierarchy.summing.set_index("unique_id").to_numpy()
-    totals = wide.to_numpy() @ weights.T
-    out = pd.DataFrame(totals, index=wide.index, columns=hierarchy.summing["unique_id"])
+    # (nodes x bottom) @ (bottom x months): sparse times dense, then months x nodes.
+    totals = (hierarchy.summing @ wide.to_numpy().T).T
+    out = pd.DataFrame(totals, index=wide.index, columns=hierarchy.nodes["unique_id"].to_numpy())
+    out.columns.name = "unique_id"
     return out.reset_index().melt(id_vars="ds", var_name="unique_id", value_name="forecast")
 
 
@@ -171,7 +211,7 @@ def choose_method(
     error of that level), mean_wape (over levels; what is compared).
     """
     backtest = _complete_windows(backtest, hierarchy, panel)
-    rows = []
+    parts = []
     for method in RECONCILERS:
         errors = []
         for _, window in backtest.groupby("cutoff"):
@@ -184,8 +224,14 @@ def choose_method(
         merged["abs_error"] = (merged["forecast"] - merged["actual"]).abs()
         level = merged.groupby("level")[["abs_error", "actual"]].sum()
         level_wape = wape(level["abs_error"], level["actual"])
-        rows += [(method, name, value) for name, value in level_wape.items()]
-    scores = pd.DataFrame(rows, columns=["method", "level", "wape"])
+        parts.append(
+            pd.DataFrame({"method": method, "level": level.index, "wape": level_wape.to_numpy()})
+        )
+    scores = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["method", "level", "wape"])
+    )
     if scores.empty:
         return "bottom_up", scores
     scores["mean_wape"] = scores.groupby("method")["wape"].transform("mean")

@@ -5,7 +5,10 @@ Both work on forecasts at product x segment x period, with periods as integer st
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 DEFAULT_RAMP_MONTHS = 6
@@ -74,16 +77,19 @@ def _scale(
     return observed / expected
 
 
-def run_down(forecast: pd.DataFrame, *, start: int, end: int) -> pd.DataFrame:
+def run_down(
+    forecast: pd.DataFrame, *, start: int, end: int | npt.NDArray[np.integer[Any]]
+) -> pd.DataFrame:
     """Scale a phase-out product's forecast linearly from full at ``start`` to 0 after ``end``.
 
     ``forecast`` has ds (int step), forecast and interval columns; the last month of
     sales (``end``) still sells 1/(months left) of normal, every later month nothing.
+    ``end`` may also be one end month per row, to run several products down at once.
     """
     out = forecast.copy()
     ds = out["ds"].to_numpy()
-    months_left = end - start + 1
-    factor = np.clip((end - ds + 1) / max(months_left, 1), 0.0, 1.0)
+    months_left = np.asarray(end) - start + 1
+    factor = np.clip((end - ds + 1) / np.maximum(months_left, 1), 0.0, 1.0)
     for column in _value_columns(out):
         out[column] = out[column].to_numpy() * factor
     return out

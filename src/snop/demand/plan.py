@@ -188,9 +188,15 @@ def _fill_to_cutoff(bottom: pd.DataFrame, last: int) -> pd.DataFrame:
     """Every bottom series gets every month from its first demand to the cutoff (0 if none)."""
     first = bottom.groupby("node")["ds"].min()
     keys = bottom.drop_duplicates("node").set_index("node")[["family", "product_id", "segment"]]
+    starts = first.to_numpy(dtype=np.int64)
+    months = np.maximum(last + 1 - starts, 0)
+    # Each node repeated once per month it spans; ds counts up from its first month.
+    offsets = np.arange(months.sum()) - np.repeat(np.cumsum(months) - months, months)
     grid = pd.DataFrame(
-        [(node, ds) for node, start in first.items() for ds in range(start, last + 1)],
-        columns=["node", "ds"],
+        {
+            "node": np.repeat(first.index.to_numpy(), months),
+            "ds": np.repeat(starts, months) + offsets,
+        }
     )
     grid = grid.join(keys, on="node")
     out = grid.merge(bottom[["node", "ds", "y"]], on=["node", "ds"], how="left")
@@ -214,11 +220,12 @@ def _node_pools(nodes: pd.DataFrame, pools: dict[str, Pool]) -> dict[str, Pool]:
     """Bottom nodes by their class; a product is intermittent when all its segments are."""
     out: dict[str, Pool] = dict(pools)
     bottom = nodes[nodes["level"] == BOTTOM]
-    flags = bottom["unique_id"].map(lambda u: pools.get(u) == "intermittent")
+    flags = bottom["unique_id"].map(pools).eq("intermittent")
     by_product = flags.groupby(bottom["product_id"]).all()
     products = nodes[nodes["level"] == "product"]
-    for uid, product in zip(products["unique_id"], products["product_id"], strict=True):
-        out[uid] = "intermittent" if by_product.get(product, False) else "continuous"
+    intermittent = products["product_id"].map(by_product).fillna(False).astype(bool)
+    kinds = np.where(intermittent.to_numpy(), "intermittent", "continuous")
+    out.update(zip(products["unique_id"], kinds.tolist(), strict=True))
     return out
 
 
@@ -227,14 +234,14 @@ def _single_segment_products(hierarchy: Hierarchy) -> dict[str, str]:
 
     Such a product's series is its bottom series, so it is forecast once and copied.
     """
-    summing = hierarchy.summing.set_index("unique_id")
-    products = summing.loc[list(hierarchy.tags["product"])]
-    single = products[products.sum(axis=1) == 1]
-    columns = single.columns.to_numpy()
-    return {
-        str(uid): str(columns[int(np.argmax(row))])
-        for uid, row in zip(single.index, single.to_numpy(), strict=True)
-    }
+    is_product = (hierarchy.nodes["level"] == "product").to_numpy()
+    products = hierarchy.summing[np.flatnonzero(is_product)]
+    single = np.flatnonzero(np.diff(products.indptr) == 1)
+    # A CSR row with one stored entry: its column is at the row's start in ``indices``.
+    columns = products.indices[products.indptr[single]]
+    uids = hierarchy.nodes["unique_id"].to_numpy()[is_product][single]
+    bottom = np.asarray(hierarchy.bottom_ids, dtype=object)[columns]
+    return dict(zip(uids.astype(str), bottom.astype(str), strict=True))
 
 
 def _with_twins(result: ForecastResult, twins: dict[str, str]) -> ForecastResult:
@@ -279,19 +286,36 @@ def _apply_lifecycle(
     statistical: pd.DataFrame, inputs: DemandInputs, bottom: pd.DataFrame, first: int
 ) -> pd.DataFrame:
     products = inputs.products.set_index("product_id")
-    parts = [statistical]
-    for product_id, row in products.iterrows():
-        status = row.get("status")
-        if status == "new" and isinstance(row.get("like_product_id"), str):
-            parts = [p[p["product_id"] != product_id] for p in parts]
-            parts.append(_new_product(str(product_id), row, statistical, bottom))
-        elif status == "phase_out" and isinstance(row.get("end_period"), str):
-            mask = parts[0]["product_id"] == product_id
-            ending = lifecycle.run_down(
-                parts[0][mask], start=first, end=period_to_index(row["end_period"])
-            )
-            parts[0] = pd.concat([parts[0][~mask], ending], ignore_index=True)
+    status = _column(products, "status")
+    is_text = {c: _column(products, c).map(lambda v: isinstance(v, str)) for c in _LIFECYCLE}
+    new = products[(status == "new") & is_text["like_product_id"]]
+    ending = products[(status == "phase_out") & is_text["end_period"]]
+    kept = statistical[~statistical["product_id"].isin(new.index)]
+    # Phase-outs: every row at once, each with its product's end month; they go after the
+    # other rows in the order of the products sheet, as they did one product at a time.
+    runs_down = kept["product_id"].isin(ending.index)
+    if runs_down.any():
+        rows = kept[runs_down]
+        rank = pd.Series(np.arange(len(ending)), index=ending.index)
+        rows = rows.iloc[np.argsort(rows["product_id"].map(rank).to_numpy(), kind="stable")]
+        end = rows["product_id"].map(ending["end_period"].map(period_to_index))
+        rows = lifecycle.run_down(rows, start=first, end=end.to_numpy(dtype=np.int64))
+        kept = pd.concat([kept[~runs_down], rows], ignore_index=True)
+    # New products: one like-item forecast each (there are few of them in a catalogue).
+    parts = [kept]
+    for product_id, row in new.iterrows():
+        parts.append(_new_product(str(product_id), row, statistical, bottom))
     return pd.concat(parts, ignore_index=True)
+
+
+_LIFECYCLE = ("like_product_id", "end_period")
+
+
+def _column(products: pd.DataFrame, column: str) -> pd.Series:
+    """A products column, or all missing when the sheet has none (optional columns)."""
+    if column in products:
+        return products[column]
+    return pd.Series(None, index=products.index, dtype=object)
 
 
 def _new_product(
@@ -322,16 +346,25 @@ def _new_product(
 def _seasonal_naive(bottom: pd.DataFrame, first: int, settings: ForecastSettings) -> pd.DataFrame:
     """Same month a season ago (the last month when the history is shorter than a season)."""
     m = settings.season_length
-    rows = []
-    for _, series in bottom.groupby("node", sort=False):
-        values = series.set_index("ds")["y"]
-        keys = series.iloc[0]
-        for step in range(settings.horizon):
-            ds = first + step
-            source = ds - m * ((ds - values.index.max() - 1) // m + 1)
-            value = values.get(source, values.iloc[-1])
-            rows.append((keys["family"], keys["product_id"], keys["segment"], ds, float(value)))
-    return pd.DataFrame(rows, columns=["family", "product_id", "segment", "ds", "forecast"])
+    h = settings.horizon
+    columns = ["family", "product_id", "segment", "ds", "forecast"]
+    if bottom.empty or h <= 0:
+        return pd.DataFrame(columns=columns)
+    by_node = bottom.groupby("node", sort=False)
+    # Nodes in order of first appearance, each with its keys, last month and last value.
+    series = by_node[["family", "product_id", "segment"]].first()
+    last_ds = by_node["ds"].max().to_numpy()
+    last_value = by_node["y"].nth(-1).to_numpy()
+    ds = np.tile(np.arange(first, first + h, dtype=np.int64), len(series))
+    source = ds - m * ((ds - np.repeat(last_ds, h) - 1) // m + 1)
+    nodes = np.repeat(series.index.to_numpy(), h)
+    known = bottom.set_index(["node", "ds"])["y"]
+    value = known.reindex(pd.MultiIndex.from_arrays([nodes, source])).to_numpy(dtype=float)
+    value = np.where(np.isnan(value), np.repeat(last_value, h), value)
+    out = series.loc[nodes].reset_index(drop=True)
+    out["ds"] = ds
+    out["forecast"] = value
+    return out[columns]
 
 
 def build_streams(
