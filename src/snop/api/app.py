@@ -12,8 +12,6 @@ import datetime as dt
 import math
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,14 +29,12 @@ from snop.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
-    Issue,
     NotFound,
     NotSignedIn,
     SnopError,
     TooManyAttempts,
 )
 from snop.frames import records
-from snop.report.pack import build as build_pack
 from snop.services import (
     audit,
     collab,
@@ -57,6 +53,7 @@ from snop.services import report as report_service
 from snop.services import versions as versions_service
 from snop.services.auth import Caller
 from snop.services.database import Database, open_database
+from snop.services.uploads import saved_upload
 from snop.supply.problem import Strategy
 
 Json = dict[str, Any]
@@ -693,26 +690,13 @@ def _file_routes(app: FastAPI, db: Database) -> None:
     ) -> Json:
         """Close the month with its actuals; optionally forecast and plan the next cycle."""
         with saved_upload(actuals) as path:
-            report = cycle.close(db, path, actor=who)
-        data = report.to_dict()
-        if replan:
-            data["replanned"] = cycle.replan(db, actor=who)
+            result = cycle.close_month(db, path, actor=who, replan=replan)
+        data = result.closed.to_dict()
+        if result.replanned is not None:
+            data["replanned"] = result.replanned.to_dict()
         return _obj(data)
 
     @app.get("/api/report", tags=["cycle"], response_class=HTMLResponse)
     def meeting_pack(who: Who, version: Version = None) -> HTMLResponse:
         """The executive meeting pack as one self-contained HTML page."""
-        inputs = report_service.pack_inputs(db, version_id=version)
-        return HTMLResponse(report_service.render_html(build_pack(inputs)))
-
-
-@contextmanager
-def saved_upload(upload: UploadFile) -> Iterator[Path]:
-    """An uploaded workbook as a temporary file, removed afterwards."""
-    suffix = Path(upload.filename or "upload.xlsx").suffix.lower() or ".xlsx"
-    if suffix not in (".xlsx", ".xlsm"):
-        raise InvalidInput([Issue("bad_file", f"upload an .xlsx workbook, not '{suffix}'")])
-    with tempfile.TemporaryDirectory(prefix="snop-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(upload.file.read())
-        yield path
+        return HTMLResponse(report_service.meeting_pack_html(db, version_id=version))
