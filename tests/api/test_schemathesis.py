@@ -1,8 +1,9 @@
-"""Schemathesis over the OpenAPI description: generated requests never cause a server error.
+"""Schemathesis over the OpenAPI description: no server errors, and responses as described.
 
 The API runs in-process over a SQLite file holding the small company, planned, with one
 user per role; requests are sent as the admin, so they reach the services rather than
-stopping at the sign-in.
+stopping at the sign-in. Every response must match the schema /openapi.json gives for its
+status: the response models name every field of every JSON answer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from service.test_demand import small_company
 from service.test_supply import _demand_plan
@@ -50,6 +52,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_no_request_causes_a_server_error(case: schemathesis.Case) -> None:
+def test_no_request_causes_a_server_error_or_an_undescribed_answer(
+    case: schemathesis.Case,
+) -> None:
     response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code < 500, f"{case.method} {case.path}: {response.text[:500]}"
+    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])

@@ -242,7 +242,9 @@ def test_closing_a_month_holds_actuals_against_the_plan_of_record(
     assert (issue.sheet, issue.row, issue.column) == ("demand_history", 2, "period")
     assert cycle.status(planned).period == "2026-11"  # nothing closed, nothing imported
     write_workbook(tmp_path / "good.xlsx", actuals)
-    report = cycle.close(planned, tmp_path / "good.xlsx", actor="dana")
+    closed = cycle.close_month(planned, tmp_path / "good.xlsx", actor="dana", replan=False)
+    assert closed.replanned is None and closed.to_dict()["replanned"] is None
+    report = closed.closed
     assert (report.period, report.next_period) == ("2026-11", "2026-12")
     plan = supply.stored_plan(planned, version_id=published.plan_version_id).tables["products"]
     plan = plan[plan["period"] == "2026-11"].set_index("product_id")["production"]

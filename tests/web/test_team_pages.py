@@ -194,6 +194,16 @@ def test_a_workbook_upload_shows_every_error_and_writes_nothing(client: ClientFo
     assert checked.status_code == 200 and "no errors, nothing written" in checked.text
 
 
+def test_the_meeting_pack_and_a_close_with_a_wrong_file(client: ClientFor) -> None:
+    admin = client("admin")
+    pack = admin.get("/cycle/report")
+    assert pack.status_code == 200 and pack.text.lstrip().lower().startswith("<!doctype html")
+    month = cycle.status(database_of(admin)).period
+    wrong = admin.post("/data/close", files={"actuals": ("month.csv", b"a,b\n")}, headers=HX)
+    assert wrong.status_code == 422 and ".xlsx" in error_text(wrong)
+    assert cycle.status(database_of(admin)).period == month
+
+
 def test_admin_adds_and_changes_users_without_losing_an_edit(client: ClientFor) -> None:
     admin = client("admin")
     assert client("sales").get("/admin").status_code == 403

@@ -156,13 +156,11 @@ def close(
     as_json: JsonOption = False,
 ) -> None:
     """Close the month: import its actuals, compare them with the plan of record, roll on."""
-    database = open_db(db)
-    who = actor()
-    report = cycle_service.close(database, actuals, actor=who)
-    replanned = cycle_service.replan(database, actor=who) if replan else None
+    result = cycle_service.close_month(open_db(db), actuals, actor=actor(), replan=replan)
     if as_json:
-        print_json(report.to_dict() | {"replanned": replanned})
+        print_json(result.to_dict())
         return
+    report, replanned = result.closed, result.replanned
     review = report.review
     console.print(
         f"[bold]Closed {report.period}[/] against plan version {review['plan_version']}; "
@@ -173,8 +171,8 @@ def close(
         console.print(f"  - {line}", highlight=False, soft_wrap=True)
     if replanned:
         console.print(
-            f"  Next cycle: forecast version {replanned['forecast_version']}, plan version "
-            f"{replanned['plan_version']} ({replanned['status']}).",
+            f"  Next cycle: forecast version {replanned.forecast_version}, plan version "
+            f"{replanned.plan_version} ({replanned.status}).",
             highlight=False,
         )
 

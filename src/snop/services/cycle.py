@@ -543,17 +543,58 @@ def review_sentences(review: dict[str, Any]) -> list[str]:
     return lines
 
 
-def replan(db: Database, *, actor: Actor) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Replanned:
+    """The forecast and plan made for the cycle a closed month opened."""
+
+    forecast_version: int
+    plan_version: int | None
+    """None when the plan was not stored (the optimiser found none)."""
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "forecast_version": self.forecast_version,
+            "plan_version": self.plan_version,
+            "status": self.status,
+        }
+
+
+def replan(db: Database, *, actor: Actor) -> Replanned:
     """Forecast from the history now closed and plan the new cycle (not published)."""
+    return _forecast_and_plan(db, actor=actor)
+
+
+def _forecast_and_plan(db: Database, *, actor: Actor) -> Replanned:
     # Part of closing the month the caller was allowed to close: the system's own step.
     name = name_of(actor)
     summary = demand_service.run_forecast(db, actor=name)
     run = supply_service.run_plan(db, actor=name)
-    return {
-        "forecast_version": summary.version_id,
-        "plan_version": run.version_id,
-        "status": str(run.plan.status),
-    }
+    return Replanned(summary.version_id, run.version_id, str(run.plan.status))
+
+
+@dataclass(frozen=True, slots=True)
+class MonthClosed:
+    """A closed month and, when asked for, the forecast and plan of the next cycle."""
+
+    closed: CloseReport
+    replanned: Replanned | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the close report with ``replanned`` (null when not asked for)."""
+        replanned = None if self.replanned is None else self.replanned.to_dict()
+        return self.closed.to_dict() | {"replanned": replanned}
+
+
+def close_month(db: Database, actuals: Path, *, actor: Actor, replan: bool) -> MonthClosed:
+    """Close the month with its actuals (`close`), then with ``replan`` forecast and plan.
+
+    The close is one transaction; the forecast and the plan run after it, each stored as
+    its own version, so a failing re-plan leaves the month closed (run it again by hand).
+    """
+    closed = close(db, actuals, actor=actor)
+    return MonthClosed(closed, _forecast_and_plan(db, actor=actor) if replan else None)
 
 
 def _planned_fill(plan_segments: pd.DataFrame, month: str) -> float | None:

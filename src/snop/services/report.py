@@ -228,6 +228,19 @@ def _family_series(inputs: PackInputs, months: list[str]) -> pd.DataFrame:
     return frame[["family", "period", "past", *_SERIES]].astype({c: float for c in _SERIES})
 
 
+def meeting_pack_html(db: Database, *, version_id: int | None = None) -> str:
+    """The executive meeting pack as one self-contained HTML page (the plan of record).
+
+    Raises ``NotFound`` saying what is missing (no plan yet, no such version) before any
+    pack is laid out.
+    """
+    try:
+        inputs = pack_inputs(db, version_id=version_id)
+    except NotFound as missing:
+        raise NotFound(f"no meeting pack yet: {missing}") from missing
+    return render_html(build(inputs))
+
+
 def render_html(context: dict[str, Any]) -> str:
     """The pack's HTML from its context (see `snop.report.pack.build`)."""
     env = jinja2.Environment(

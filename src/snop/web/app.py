@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from snop.api import app as api
+from snop.api import errors as api_errors
 from snop.errors import InvalidInput, NotSignedIn, SnopError
 from snop.web import deps, forgery, refresh
 from snop.web.routes import (
@@ -92,12 +93,12 @@ def create_app(
     @app.exception_handler(SnopError)
     async def snop_error(request: Request, error: SnopError) -> Response:
         if request.url.path.startswith("/api"):
-            return api.error_response(error)
+            return api_errors.error_response(error)
         if isinstance(error, NotSignedIn):
             return deps.sign_in_redirect(request)
         details = [str(i) for i in error.issues] if isinstance(error, InvalidInput) else []
         message = "; ".join(details[:1]) or str(error)
-        return deps.error_html(request, message, api.status_code(error), details[1:])
+        return deps.error_html(request, message, api_errors.status_code(error), details[1:])
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:

@@ -10,8 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from snop.errors import NotFound
-from snop.report.pack import build as build_pack
 from snop.services import collab, cycle, report, scenarios, supply
 from snop.services.database import Database
 from snop.web import deps, forms
@@ -181,11 +179,7 @@ def update_decision(
 @router.get("/cycle/report")
 def meeting_pack(who: deps.User, db: deps.Db) -> HTMLResponse:
     """The executive meeting pack (self-contained HTML, as `snop report` writes it)."""
-    try:
-        inputs = report.pack_inputs(db)
-    except NotFound as missing:
-        raise NotFound(f"no meeting pack yet: {missing}") from missing
-    return HTMLResponse(report.render_html(build_pack(inputs)))
+    return HTMLResponse(report.meeting_pack_html(db))
 
 
 def _title(stage: str) -> str:

@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
 
-from snop.api.app import saved_upload
 from snop.services import cycle, exports, imports, status
+from snop.services.uploads import saved_upload
 from snop.web import deps
 
 router = APIRouter(include_in_schema=False)
@@ -62,8 +62,7 @@ def close_month(
 ) -> HTMLResponse:
     """Close the month with its actuals; optionally forecast and plan the next cycle."""
     with saved_upload(actuals) as path:
-        closed = cycle.close(db, path, actor=who)
-    replanned = cycle.replan(db, actor=who) if replan else None
+        result = cycle.close_month(db, path, actor=who, replan=bool(replan))
     return deps.page(
         request,
         "data/page.html",
@@ -71,9 +70,9 @@ def close_month(
         "data",
         partial="data/_close_result.html",
         summary=status.describe_kept(db),
-        closed=closed,
-        review=cycle.review_sentences(closed.review),
-        replanned=replanned,
+        closed=result.closed,
+        review=cycle.review_sentences(result.closed.review),
+        replanned=result.replanned,
     )
 
 
