@@ -23,10 +23,8 @@ import numpy as np
 import pandas as pd
 
 from snop.errors import InvalidInput, Issue
-from snop.reconcile.ledger import FULL_TOLERANCE, LEDGER_COLUMNS
+from snop.reconcile.ledger import LEDGER_COLUMNS
 from snop.reconcile.money import check_columns
-from snop.supply.problem import NO_SEGMENT
-from snop.supply.service_level import planned_on_time
 
 
 class KpiDefinition(NamedTuple):
@@ -167,62 +165,6 @@ def _evaluate(sums: pd.DataFrame, definition: KpiDefinition, months: int) -> pd.
     else:
         value = numerator
     return value * definition.scale
-
-
-def otif_actual(demand_history: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
-    """Share of order lines shipped in full in their month, per segment and for 'all'.
-
-    An order line is a product x customer x month with ordered > 0. Customers without a
-    segment count in 'all' only. Columns: segment, order_lines, lines_in_full, otif.
-    """
-    check_columns(
-        {
-            "demand history": (
-                demand_history,
-                ("period", "product_id", "customer_id", "ordered", "shipped"),
-            ),
-            "customers": (customers, ("customer_id", "segment")),
-        }
-    )
-    keys = ["period", "product_id", "customer_id"]
-    lines = demand_history.groupby(keys, as_index=False)[["ordered", "shipped"]].sum()
-    lines = lines[lines["ordered"] > 0]
-    segment = lines["customer_id"].map(customers.set_index("customer_id")["segment"])
-    in_full = lines["shipped"] >= lines["ordered"]
-    return _share_by_segment(segment, in_full)
-
-
-def otif_plan(plan_segments: pd.DataFrame) -> pd.DataFrame:
-    """Share of a plan's product x segment x month cells with demand served in full on time.
-
-    Columns: segment, order_lines, lines_in_full, otif; plus the 'all' row.
-    """
-    check_columns(
-        {
-            "plan segments": (
-                plan_segments,
-                ("product_id", "segment", "period", "demand", "shipped", "backlog"),
-            )
-        }
-    )
-    on_time = planned_on_time(plan_segments)
-    ordered = plan_segments["demand"] > 0
-    in_full = (plan_segments["demand"] - on_time)[ordered] < FULL_TOLERANCE
-    segment = plan_segments.loc[ordered, "segment"]
-    return _share_by_segment(segment.where(segment != NO_SEGMENT), in_full)
-
-
-def _share_by_segment(segment: pd.Series, in_full: pd.Series) -> pd.DataFrame:
-    lines = pd.DataFrame({"segment": segment, "in_full": in_full.astype(float)})
-    per_segment = (
-        lines.dropna(subset=["segment"]).groupby("segment")["in_full"].agg(["size", "sum"])
-    )
-    total = pd.DataFrame({"size": [len(lines)], "sum": [lines["in_full"].sum()]}, index=["all"])
-    table = pd.concat([per_segment, total]).rename_axis("segment").reset_index()
-    table = table.rename(columns={"size": "order_lines", "sum": "lines_in_full"})
-    table["order_lines"] = table["order_lines"].astype(float)
-    table["otif"] = table["lines_in_full"] / table["order_lines"].where(table["order_lines"] > 0)
-    return table
 
 
 def plan_adherence(actual_production: pd.DataFrame, plan_production: pd.DataFrame) -> pd.DataFrame:

@@ -33,8 +33,6 @@ from snop.reconcile.kpis import (
     KPI_TABLE_COLUMNS,
     kpi_table,
     kpi_value,
-    otif_actual,
-    otif_plan,
     plan_adherence,
     plan_stability,
 )
@@ -230,22 +228,22 @@ def test_kpi_table_over_actual_and_plan_windows() -> None:
 # --- OTIF, adherence, stability ------------------------------------------------------------
 
 
-def test_otif_plan_by_segment() -> None:
+def test_otif_of_the_plan_by_segment() -> None:
     """Retail: 6 cells, A Feb (8 of 10) and B Mar (3 of 4) short -> 4 / 6; Online 5 / 5
     (A Online Feb has no demand: no line); all 9 / 11."""
-    table = otif_plan(plan_segments()).set_index("segment")
-    assert cells(table, "Retail", "order_lines", "lines_in_full") == [6.0, 4.0]
-    assert table.loc["Online", "otif"] == 1.0
-    assert table.loc["all", "otif"] == pytest.approx(9 / 11)
+    frame = ledger()
+    assert kpi_value(frame, "otif", MONTHS, "segment", "Retail") == pytest.approx(4 / 6)
+    assert kpi_value(frame, "otif", MONTHS, "segment", "Online") == 1.0
+    assert kpi_value(frame, "otif", MONTHS, "all", "all") == pytest.approx(9 / 11)
 
 
-def test_otif_actual_by_segment() -> None:
+def test_otif_of_the_actuals_by_segment() -> None:
     """c1 (Retail) in full, c2 (Online) 3 of 5, c3 (no segment) in full: all 2 / 3."""
-    table = otif_actual(history(), customers()).set_index("segment")
-    assert table.loc["Retail", "otif"] == 1.0
-    assert table.loc["Online", "otif"] == 0.0
-    assert table.loc["all", "otif"] == pytest.approx(2 / 3)
-    assert len(table) == 3
+    frame = history_ledger()
+    months = sorted(history()["period"].unique())
+    assert kpi_value(frame, "otif", months, "segment", "Retail") == 1.0
+    assert kpi_value(frame, "otif", months, "segment", "Online") == 0.0
+    assert kpi_value(frame, "otif", months, "all", "all") == pytest.approx(2 / 3)
 
 
 def test_plan_adherence() -> None:
