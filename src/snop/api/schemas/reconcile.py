@@ -145,7 +145,7 @@ class SimulationRead(Read):
     capacity: list[dict[str, Any]] | None = None
     monthly: list[dict[str, Any]] | None = None
     sentences: list[str] | None = None
-    notes: list[str] | None = None
+    notes: dict[str, list[str]] | None = None
     wins: dict[str, Any] | None = None
     frontier: list[dict[str, Any]] | None = None
     equal_service: list[dict[str, Any]] | None = None
