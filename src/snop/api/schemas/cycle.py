@@ -43,10 +43,9 @@ class StageRead(Read):
     version: int
 
 
-class ReviewRead(Read):
-    """A closed month against its plan of record (fractions 0-1; units)."""
+class MonthFiguresRead(Read):
+    """A closed month's figures against its plan of record (fractions 0-1; units)."""
 
-    plan_version: int | None = None
     plan_adherence: Number = None
     orders: Number = None
     planned_demand: Number = None
@@ -56,18 +55,17 @@ class ReviewRead(Read):
     planned_fill_rate: Number = None
 
 
-class ClosedMonthRead(Read):
+class ReviewRead(MonthFiguresRead):
+    """A closed month against its plan of record (fractions 0-1; units)."""
+
+    plan_version: int | None = None
+
+
+class ClosedMonthRead(MonthFiguresRead):
     """A month closed before: its plan of record and its review."""
 
     period: str
     plan_of_record: int | None
-    plan_adherence: Number = None
-    orders: Number = None
-    planned_demand: Number = None
-    demand_wape_lag1: Number = None
-    demand_bias_lag1: Number = None
-    fill_rate: Number = None
-    planned_fill_rate: Number = None
 
 
 class CycleRead(Read):
