@@ -17,10 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
-from service.test_demand import small_company
+from service.test_demand import FAST, small_company
 from service.test_supply import _demand_plan
 from snop.api.app import create_app
-from snop.services import demand, scenarios, supply
+from snop.api.plain import plain
+from snop.services import demand, reconcile, scenarios, supply
 from snop.services.database import open_database
 from snop.services.imports import import_frames
 from snop.services.users import create_demo_users
@@ -322,6 +323,42 @@ def test_comments_mentions_decisions_and_stale_edits(client: TestClient) -> None
     assert refused.status_code == 403
     owner_inbox = client.get("/api/inbox", headers=_token(client, "supply")).json()["items"]
     assert any("Saturday" in str(item) for item in owner_inbox)
+
+
+def test_slow_reads_are_kept_until_the_data_changes(url: str, client: TestClient) -> None:
+    """The forecast, KPIs and scorecard are computed once per revision and shared, and
+    the next change (an override, a plan) makes the next read show it."""
+    _stage(url, "demand_review")
+    planner = _token(client, "demand")
+    body = dict(ACTIONS[Action.OVERRIDE][3])
+    db = open_database(url)
+    demand.run_forecast(db, actor="demand", settings=FAST)
+    db.close()
+
+    def consensus() -> float:
+        params = {"level": body["level"], "key": body["key"]}
+        reply = client.get("/api/forecast", params=params, headers=planner)
+        assert reply.status_code == 200, reply.text
+        rows = reply.json()["rows"]
+        return float(next(r["consensus"] for r in rows if r["period"] == body["period_from"]))
+
+    before = consensus()
+    assert consensus() == before
+    assert client.post("/api/overrides", json=body, headers=planner).status_code == 201
+    assert consensus() == pytest.approx(before * 1.05, rel=1e-6)
+
+    kpis = client.get("/api/kpis", headers=planner).json()["rows"]
+    assert client.get("/api/kpis", headers=planner).json()["rows"] == kpis
+    _stage(url, "supply_review")
+    replanned = client.post("/api/plans", json={}, headers=_token(client, "supply"))
+    assert replanned.status_code == 201
+    latest = replanned.json()["version"]
+    card = client.get("/api/scorecard", headers=planner).json()
+    assert client.get("/api/scorecard", params={"version": latest}, headers=planner).json() == card
+    now = client.get("/api/kpis", headers=planner).json()["rows"]
+    db = open_database(url)
+    assert now == plain(reconcile.evaluate(db).kpis) != kpis
+    db.close()
 
 
 def test_conflicting_overrides_go_to_the_demand_planner(url: str, client: TestClient) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from snop.api.deps import Db, Id, Who
+from snop.api.kept import kept_read
 from snop.api.plain import obj, plain
 from snop.api.routes import router as make_router
 from snop.api.schemas.demand import (
@@ -36,7 +37,11 @@ def forecast(
     key: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     """The forecast streams by month beside recent actuals."""
-    return {"rows": plain(demand.forecast_table(db, level=level, key=key))}
+    return kept_read(
+        db,
+        ("forecast", level, key),
+        lambda: {"rows": plain(demand.forecast_table(db, level=level, key=key))},
+    )
 
 
 @router.get("/api/overrides", response_model=OverridesRead)
@@ -75,11 +80,15 @@ def run_forecast(body: ForecastIn, who: Who, db: Db) -> dict[str, Any]:
 @router.get("/api/demand/profile", response_model=ProfileRead)
 def profile(who: Who, db: Db) -> dict[str, Any]:
     """ABC/XYZ, demand class, trend and seasonality of every product."""
-    return {"products": plain(demand.profile(db).by_product)}
+    return kept_read(db, ("profile",), lambda: {"products": plain(demand.profile(db).by_product)})
 
 
 @router.get("/api/accuracy", response_model=AccuracyRead)
 def accuracy(who: Who, db: Db) -> dict[str, Any]:
     """WAPE and bias by stream and lag, and forecast value added."""
-    report = demand.accuracy(db)
-    return {"headline": plain(report.headline()), "summary": plain(report.summary)}
+
+    def read() -> dict[str, Any]:
+        report = demand.accuracy(db)
+        return {"headline": plain(report.headline()), "summary": plain(report.summary)}
+
+    return kept_read(db, ("accuracy",), read)

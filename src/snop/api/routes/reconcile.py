@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from snop.api.deps import Db, Version, Who
+from snop.api.kept import kept_read
 from snop.api.plain import plain
 from snop.api.routes import router as make_router
 from snop.api.schemas.reconcile import (
@@ -30,21 +31,34 @@ def money(
     version: Version = None,
 ) -> dict[str, Any]:
     """The plan in money by period, family and/or segment."""
-    evaluation = reconcile.evaluate(db, version_id=version)
-    return {"rows": plain(evaluation.money_table(list(by or ["family"])))}
+    columns = tuple(by or ["family"])
+
+    def read() -> dict[str, Any]:
+        evaluation = reconcile.evaluate_kept(db, version_id=version)
+        return {"rows": plain(evaluation.money_table(list(columns)))}
+
+    return kept_read(db, ("money", columns, version), read)
 
 
 @router.get("/api/scorecard", response_model=ScorecardRead)
 def scorecard(who: Who, db: Db, version: Version = None) -> dict[str, Any]:
     """Every strategy target against the plan."""
-    evaluation = reconcile.evaluate(db, version_id=version)
-    return {"sentences": evaluation.sentences, "rows": plain(evaluation.scorecard)}
+
+    def read() -> dict[str, Any]:
+        evaluation = reconcile.evaluate_kept(db, version_id=version)
+        return {"sentences": evaluation.sentences, "rows": plain(evaluation.scorecard)}
+
+    return kept_read(db, ("scorecard", version), read)
 
 
 @router.get("/api/kpis", response_model=KpisRead)
 def kpis(who: Who, db: Db, version: Version = None) -> dict[str, Any]:
     """KPIs of the last 12 months and of the plan."""
-    return {"rows": plain(reconcile.evaluate(db, version_id=version).kpis)}
+    return kept_read(
+        db,
+        ("kpis", version),
+        lambda: {"rows": plain(reconcile.evaluate_kept(db, version_id=version).kpis)},
+    )
 
 
 @router.get("/api/simulations", response_model=SimulationsRead)
@@ -62,4 +76,8 @@ def latest_simulation(who: Who, db: Db) -> dict[str, Any]:
 @router.get("/api/exceptions", response_model=ExceptionsRead)
 def exceptions(who: Who, db: Db, version: Version = None) -> dict[str, Any]:
     """What needs attention, ranked by money at stake."""
-    return {"rows": plain(reconcile.evaluate(db, version_id=version).exceptions)}
+    return kept_read(
+        db,
+        ("exceptions", version),
+        lambda: {"rows": plain(reconcile.evaluate_kept(db, version_id=version).exceptions)},
+    )

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from snop.api.deps import Db, Id, Who
+from snop.api.kept import kept_read
 from snop.api.plain import obj, plain
 from snop.api.routes import router as make_router
 from snop.api.schemas.supply import (
@@ -39,8 +40,12 @@ def plan(body: PlanIn, who: Who, db: Db) -> dict[str, Any]:
 @router.get("/api/capacity", response_model=CapacityRead)
 def capacity(who: Who, db: Db) -> dict[str, Any]:
     """Rough-cut capacity: the load of demand on every resource and month."""
-    check = supply.capacity_check(db)
-    return {"load": plain(check.load), "too_late": plain(check.too_late)}
+
+    def read() -> dict[str, Any]:
+        check = supply.capacity_check(db)
+        return {"load": plain(check.load), "too_late": plain(check.too_late)}
+
+    return kept_read(db, ("capacity",), read)
 
 
 @router.get("/api/tradeoff", response_model=TradeoffRead)
@@ -50,8 +55,13 @@ def tradeoff(
     levels: Annotated[list[float] | None, Query(max_length=12)] = None,
 ) -> dict[str, Any]:
     """The service-inventory curve: stock and cost of each service level."""
-    table = scenarios.tradeoff(db, levels=tuple(levels)) if levels else scenarios.tradeoff(db)
-    return {"rows": plain(table)}
+    chosen = tuple(levels) if levels else None
+
+    def read() -> dict[str, Any]:
+        table = scenarios.tradeoff(db, levels=chosen) if chosen else scenarios.tradeoff(db)
+        return {"rows": plain(table)}
+
+    return kept_read(db, ("tradeoff", chosen), read)
 
 
 @router.get("/api/plans", response_model=PlanVersionsRead)
