@@ -8,7 +8,6 @@ from fastapi import File, UploadFile
 from fastapi.responses import HTMLResponse
 
 from snop.api.deps import Db, Version, Who
-from snop.api.kept import kept_read
 from snop.api.plain import obj
 from snop.api.routes import router as make_router
 from snop.api.schemas.cycle import (
@@ -21,7 +20,7 @@ from snop.api.schemas.cycle import (
     ReopenRead,
     StageIn,
 )
-from snop.services import cycle, report
+from snop.services import cycle, memo, report
 from snop.services.uploads import saved_upload
 
 router = make_router("cycle")
@@ -77,7 +76,9 @@ def close_month(
 @router.get("/api/report", response_class=HTMLResponse)
 def meeting_pack(who: Who, db: Db, version: Version = None) -> HTMLResponse:
     """The executive meeting pack as one self-contained HTML page."""
-    page = kept_read(
-        db, ("meeting pack", version), lambda: report.meeting_pack_html(db, version_id=version)
+    page = memo.kept(
+        db,
+        ("api", "meeting pack", version),
+        lambda: report.meeting_pack_html(db, version_id=version),
     )
     return HTMLResponse(page)

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from snop.api.deps import Db, Id, Who
-from snop.api.kept import kept_read
 from snop.api.plain import obj, plain
 from snop.api.routes import router as make_router
 from snop.api.schemas.demand import (
@@ -24,7 +23,7 @@ from snop.api.schemas.demand import (
     WithdrawnRead,
 )
 from snop.demand.forecast import ForecastSettings
-from snop.services import demand
+from snop.services import demand, memo
 
 router = make_router("demand")
 
@@ -37,9 +36,9 @@ def forecast(
     key: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     """The forecast streams by month beside recent actuals."""
-    return kept_read(
+    return memo.kept(
         db,
-        ("forecast", level, key),
+        ("api", "forecast", level, key),
         lambda: {"rows": plain(demand.forecast_table(db, level=level, key=key))},
     )
 
@@ -80,7 +79,11 @@ def run_forecast(body: ForecastIn, who: Who, db: Db) -> dict[str, Any]:
 @router.get("/api/demand/profile", response_model=ProfileRead)
 def profile(who: Who, db: Db) -> dict[str, Any]:
     """ABC/XYZ, demand class, trend and seasonality of every product."""
-    return kept_read(db, ("profile",), lambda: {"products": plain(demand.profile(db).by_product)})
+    return memo.kept(
+        db,
+        ("api", "profile"),
+        lambda: {"products": plain(demand.profile(db).by_product)},
+    )
 
 
 @router.get("/api/accuracy", response_model=AccuracyRead)
@@ -91,4 +94,8 @@ def accuracy(who: Who, db: Db) -> dict[str, Any]:
         report = demand.accuracy(db)
         return {"headline": plain(report.headline()), "summary": plain(report.summary)}
 
-    return kept_read(db, ("accuracy",), read)
+    return memo.kept(
+        db,
+        ("api", "accuracy"),
+        read,
+    )

@@ -1,4 +1,10 @@
-"""Step 3, pre-S&OP: the plan in money, against the targets, and what needs attention."""
+"""Step 3, pre-S&OP: the plan in money, against the targets, and what needs attention.
+
+Slow reads here and in the other routers are kept per revision of the data (`memo.kept`):
+recomputed per request, 20 readers at once queued behind each other's evaluations until
+they timed out (bench/concurrency.py). The evaluation itself is the one the web pages keep
+(`evaluate_kept`); each route also keeps its JSON-ready rows, whose conversion is the rest.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from snop.api.deps import Db, Version, Who
-from snop.api.kept import kept_read
 from snop.api.plain import plain
 from snop.api.routes import router as make_router
 from snop.api.schemas.reconcile import (
@@ -18,7 +23,7 @@ from snop.api.schemas.reconcile import (
     SimulationRead,
     SimulationsRead,
 )
-from snop.services import reconcile, simulate
+from snop.services import memo, reconcile, simulate
 
 router = make_router("pre-S&OP")
 
@@ -37,7 +42,7 @@ def money(
         evaluation = reconcile.evaluate_kept(db, version_id=version)
         return {"rows": plain(evaluation.money_table(list(columns)))}
 
-    return kept_read(db, ("money", columns, version), read)
+    return memo.kept(db, ("api", "money", columns, version), read)
 
 
 @router.get("/api/scorecard", response_model=ScorecardRead)
@@ -48,15 +53,15 @@ def scorecard(who: Who, db: Db, version: Version = None) -> dict[str, Any]:
         evaluation = reconcile.evaluate_kept(db, version_id=version)
         return {"sentences": evaluation.sentences, "rows": plain(evaluation.scorecard)}
 
-    return kept_read(db, ("scorecard", version), read)
+    return memo.kept(db, ("api", "scorecard", version), read)
 
 
 @router.get("/api/kpis", response_model=KpisRead)
 def kpis(who: Who, db: Db, version: Version = None) -> dict[str, Any]:
     """KPIs of the last 12 months and of the plan."""
-    return kept_read(
+    return memo.kept(
         db,
-        ("kpis", version),
+        ("api", "kpis", version),
         lambda: {"rows": plain(reconcile.evaluate_kept(db, version_id=version).kpis)},
     )
 
@@ -76,8 +81,8 @@ def latest_simulation(who: Who, db: Db) -> dict[str, Any]:
 @router.get("/api/exceptions", response_model=ExceptionsRead)
 def exceptions(who: Who, db: Db, version: Version = None) -> dict[str, Any]:
     """What needs attention, ranked by money at stake."""
-    return kept_read(
+    return memo.kept(
         db,
-        ("exceptions", version),
+        ("api", "exceptions", version),
         lambda: {"rows": plain(reconcile.evaluate_kept(db, version_id=version).exceptions)},
     )

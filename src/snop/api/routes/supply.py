@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from snop.api.deps import Db, Id, Who
-from snop.api.kept import kept_read
 from snop.api.plain import obj, plain
 from snop.api.routes import router as make_router
 from snop.api.schemas.supply import (
@@ -19,7 +18,7 @@ from snop.api.schemas.supply import (
     PlanVersionsRead,
     TradeoffRead,
 )
-from snop.services import scenarios, supply
+from snop.services import memo, scenarios, supply
 
 router = make_router("supply")
 
@@ -45,7 +44,11 @@ def capacity(who: Who, db: Db) -> dict[str, Any]:
         check = supply.capacity_check(db)
         return {"load": plain(check.load), "too_late": plain(check.too_late)}
 
-    return kept_read(db, ("capacity",), read)
+    return memo.kept(
+        db,
+        ("api", "capacity"),
+        read,
+    )
 
 
 @router.get("/api/tradeoff", response_model=TradeoffRead)
@@ -61,7 +64,7 @@ def tradeoff(
         table = scenarios.tradeoff(db, levels=chosen) if chosen else scenarios.tradeoff(db)
         return {"rows": plain(table)}
 
-    return kept_read(db, ("tradeoff", chosen), read)
+    return memo.kept(db, ("api", "tradeoff", chosen), read)
 
 
 @router.get("/api/plans", response_model=PlanVersionsRead)
