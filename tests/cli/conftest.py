@@ -1,4 +1,4 @@
-"""The demo company for every CLI test: a copy of the one `snop demo` built for the run."""
+"""The demo company for every CLI test: its own copy of the one `snop demo` built for the run."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="session")
-def demo_db(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "demo.db"
+@pytest.fixture
+def demo_db(demo_file: Path, tmp_path: Path) -> Path:
+    """A copy this test may change: no CLI test sees another's writes, in any order."""
+    path = tmp_path / "demo.db"
     shutil.copy(demo_file, path)
     return path

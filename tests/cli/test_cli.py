@@ -1,4 +1,4 @@
-"""The ``snop`` command as a user runs it: a real process, real files, real exit codes."""
+"""The ``snop`` command as a user runs it: real files, real exit codes, messages as printed."""
 
 from __future__ import annotations
 

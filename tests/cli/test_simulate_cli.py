@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,21 +25,14 @@ def make_the_mean(context):
 '''
 
 
-@pytest.fixture(scope="module")
-def demo_copy(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("simulate") / "demo.db"
-    shutil.copy(demo_db, path)
-    return path
-
-
 def test_a_year_replayed_under_the_simple_policies_and_an_analysts_own(
-    demo_copy: Path, tmp_path: Path
+    demo_db: Path, tmp_path: Path
 ) -> None:
     policy_file = tmp_path / "mine.py"
     policy_file.write_text(MINE)
     chart = tmp_path / "proof.html"
     result = snop(
-        "--db", str(demo_copy), "simulate", "--policy", "naive", "--policy", "minmax",
+        "--db", str(demo_db), "simulate", "--policy", "naive", "--policy", "minmax",
         "--add", f"{policy_file}:make_the_mean", "--chart", str(chart), "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -60,14 +52,14 @@ def test_a_year_replayed_under_the_simple_policies_and_an_analysts_own(
     page = chart.read_text()
     assert "Plotly.newPlot" in page and "Service and stock of each policy" in page
 
-    shown = snop("--db", str(demo_copy), "simulate", "--last")
+    shown = snop("--db", str(demo_db), "simulate", "--last")
     assert shown.returncode == 0, shown.stderr
     for title in ("Fill rate by segment", "Cost over the scored months", "Capacity use"):
         assert title in shown.stdout
     assert f"{naive['fill_rate']:.1%}" in shown.stdout
 
     pack = tmp_path / "pack.html"
-    written = snop("--db", str(demo_copy), "report", "--out", str(pack))
+    written = snop("--db", str(demo_db), "report", "--out", str(pack))
     assert written.returncode == 0, written.stderr
     text = pack.read_text()
     assert "Proof: the plans against demand they had not seen" in text
@@ -75,9 +67,9 @@ def test_a_year_replayed_under_the_simple_policies_and_an_analysts_own(
     assert stored["sentences"][0] in text
 
 
-def test_snops_own_cycle_runs_month_by_month(demo_copy: Path) -> None:
+def test_snops_own_cycle_runs_month_by_month(demo_db: Path) -> None:
     result = snop(
-        "--db", str(demo_copy), "simulate", "--months", "1", "--warm-up", "0",
+        "--db", str(demo_db), "simulate", "--months", "1", "--warm-up", "0",
         "--policy", "snop", "--policy", "naive", "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -93,15 +85,15 @@ def test_snops_own_cycle_runs_month_by_month(demo_copy: Path) -> None:
     (equal,) = stored["equal_service"]
     assert equal["policy"] == "naive" and equal["fill_rate"] == snop_row["fill_rate"]
     assert any(s.startswith("At equal service") for s in stored["sentences"])
-    shown = snop("--db", str(demo_copy), "simulate", "--last")
+    shown = snop("--db", str(demo_db), "simulate", "--last")
     assert "The simple rules with more cover" in shown.stdout
     assert "Fill rate by value" in shown.stdout
 
 
-def test_wrong_options_are_named(demo_copy: Path) -> None:
-    result = snop("--db", str(demo_copy), "simulate", "--from", "2019-01", "--policy", "oracle")
+def test_wrong_options_are_named(demo_db: Path) -> None:
+    result = snop("--db", str(demo_db), "simulate", "--from", "2019-01", "--policy", "oracle")
     assert result.returncode == 2
     assert "oracle" in result.stderr
-    result = snop("--db", str(demo_copy), "simulate", "--from", "2019-01", "--policy", "naive")
+    result = snop("--db", str(demo_db), "simulate", "--from", "2019-01", "--policy", "naive")
     assert result.returncode == 2
     assert "needs at least 12 months of history" in result.stderr
