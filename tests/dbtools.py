@@ -19,14 +19,19 @@ def pg_server_url() -> str | None:
     return resolve_url(value) if value else None
 
 
-def create_pg_database(prefix: str = "snop_test") -> str:
-    """Create an empty, uniquely named database on the test server; return its URL."""
+def create_pg_database(prefix: str = "snop_test", copy_of: str | None = None) -> str:
+    """Create a uniquely named database on the test server; return its URL.
+
+    Empty, or with ``copy_of`` (the URL of a database nobody is connected to) a copy of
+    it: PostgreSQL copies the files, far quicker than building the data again.
+    """
     server = pg_server_url()
     assert server is not None
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    template = f' TEMPLATE "{make_url(copy_of).database}"' if copy_of else ""
     admin = make_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
     admin.dispose()
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 

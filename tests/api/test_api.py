@@ -8,13 +8,16 @@ conflicting edits lose nothing; the audit trail says who did what.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from dbtools import PG_ENV, create_pg_database, drop_pg_database, pg_server_url
 from service.test_demand import FAST, small_company
@@ -29,15 +32,17 @@ from snop.store import cycles as cycle_store
 from snop.team.roles import DEMO_USERS, PERMISSIONS, Action, Role
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh database with the small company planned and one demo user per role."""
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def planned_company(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The small company planned, with one demo user per role: built once per backend."""
     if request.param == "sqlite":
         address = f"sqlite:///{tmp_path_factory.mktemp('api') / 'snop.db'}"
     else:
         if pg_server_url() is None:
             pytest.skip(f"{PG_ENV} is not set")
-        address = create_pg_database("snop_api")
+        address = create_pg_database("snop_api_built")
     db = open_database(address, create=True)
     sheets = small_company()
     sheets["demand_plan"] = _demand_plan()
@@ -49,6 +54,19 @@ def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     yield address
     if request.param == "postgresql":
         drop_pg_database(address)
+
+
+@pytest.fixture
+def url(planned_company: str, tmp_path: Path) -> Iterator[str]:
+    """This test's own copy of the planned company, which it may change."""
+    if planned_company.startswith("sqlite"):
+        copy = tmp_path / "snop.db"
+        shutil.copy(make_url(planned_company).database or "", copy)
+        yield f"sqlite:///{copy}"
+        return
+    address = create_pg_database("snop_api", copy_of=planned_company)
+    yield address
+    drop_pg_database(address)
 
 
 @pytest.fixture
