@@ -2,12 +2,14 @@
 #   make demo   set up .venv, install snop, build the demo company in ./snop.db and open it
 #               in the web app on http://localhost:8000 (PORT=... to change; Ctrl+C stops)
 #   make test   set up .venv with the test tools, run the linters and the whole test suite
+#               (two workers, tests in a random order: the seed is printed to repeat a run)
+#   make test-quick   the same without the tests marked slow (a minute or two less each)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint pytest install install-dev clean
+.PHONY: demo test test-quick lint pytest install install-dev clean
 
 PORT ?= 8000
 
@@ -17,8 +19,13 @@ demo: $(VENV)/.installed
 
 test: lint pytest
 
+PYTEST_WORKERS ?= 2
+
 pytest: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
+test-quick: lint $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests scripts

@@ -343,6 +343,7 @@ def test_comments_mentions_decisions_and_stale_edits(client: TestClient) -> None
     assert any("Saturday" in str(item) for item in owner_inbox)
 
 
+@pytest.mark.slow
 def test_slow_reads_are_kept_until_the_data_changes(url: str, client: TestClient) -> None:
     """The forecast, KPIs and scorecard are computed once per revision and shared, and
     the next change (an override, a plan) makes the next read show it."""

@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from pages.base import Session
 from pages.screens import CyclePage, DemandPage, ScenariosPage, SupplyPage
 from playwright.sync_api import Browser, expect
 
 from snop.services import simulate
 from snop.services.database import open_database
+
+pytestmark = pytest.mark.slow
+
 
 EVERY_PAGE = [
     "/",

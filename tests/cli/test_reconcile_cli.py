@@ -127,6 +127,7 @@ def test_demo_scenarios_compare(demo_db: Path) -> None:
     assert "Scenarios compared" in text and "Families that differ most" in text
 
 
+@pytest.mark.slow
 def test_the_cycle_rolls_forward_a_month(demo_db: Path, tmp_path: Path) -> None:
     """Promote a scenario, publish, simulate the month, close it and plan the next cycle."""
     db = tmp_path / "cycle.db"

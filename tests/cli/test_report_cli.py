@@ -54,6 +54,7 @@ def _scorecard_row(page: str, period: str, metric: str, scope: str) -> str:
     return page[start : page.index("</tr>", start)]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
 def test_report_writes_a_self_contained_pack_and_pdf(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "pack" / "meeting.html"

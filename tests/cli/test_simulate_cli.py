@@ -25,6 +25,7 @@ def make_the_mean(context):
 '''
 
 
+@pytest.mark.slow
 def test_a_year_replayed_under_the_simple_policies_and_an_analysts_own(
     demo_db: Path, tmp_path: Path
 ) -> None:
@@ -67,6 +68,7 @@ def test_a_year_replayed_under_the_simple_policies_and_an_analysts_own(
     assert stored["sentences"][0] in text
 
 
+@pytest.mark.slow
 def test_snops_own_cycle_runs_month_by_month(demo_db: Path) -> None:
     result = snop(
         "--db", str(demo_db), "simulate", "--months", "1", "--warm-up", "0",

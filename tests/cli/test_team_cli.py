@@ -11,6 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from clitools import snop
 
 
@@ -19,6 +21,7 @@ def _as(user: str, db: Path, *args: str) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_demo_cycle_walked_by_every_role(demo_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "team.db"
     shutil.copy(demo_db, db)

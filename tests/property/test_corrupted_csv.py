@@ -129,6 +129,7 @@ def row_counts(db: Database) -> dict[str, int]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.slow
 @given(changes=st.lists(corruption(), min_size=1, max_size=3))
 def test_corrupted_csv_is_refused_cleanly_or_imported_correctly(
     migrated_file: Path, changes: list[dict[str, object]]

@@ -37,6 +37,7 @@ def company(db: Database) -> Database:
     return db
 
 
+@pytest.mark.slow
 def test_a_forecast_run_is_stored_as_a_version_and_adds_up(company: Database) -> None:
     summary = demand.run_forecast(company, actor="dana", settings=FAST)
     assert (summary.cutoff, summary.first_period, summary.last_period) == (
@@ -59,6 +60,7 @@ def test_a_forecast_run_is_stored_as_a_version_and_adds_up(company: Database) ->
     assert not details["models"].empty and set(details["errors"]["step"]) == {1, 2, 3}
 
 
+@pytest.mark.slow
 def test_an_override_changes_the_consensus_at_once(company: Database) -> None:
     demand.run_forecast(company, actor="dana", settings=FAST)
     before = demand.forecast_table(company, level="family", key="Tents")
@@ -129,6 +131,7 @@ def test_no_history_no_forecast(db: Database) -> None:
         demand.forecast_table(db)
 
 
+@pytest.mark.slow
 def test_a_grid_of_months_is_saved_whole_or_not_at_all(company: Database) -> None:
     demand.run_forecast(company, actor="dana", settings=FAST)
     good = [demand.MonthChange("2027-01", change_qty=10.0), demand.MonthChange("2027-02", 5.0)]

@@ -43,6 +43,7 @@ def workbook_cells(path: Path) -> dict[str, list[tuple[object, ...]]]:
     return cells
 
 
+@pytest.mark.slow
 def test_export_import_export_gives_the_same_workbook(
     db: Database, fresh: Database, tmp_path: Path
 ) -> None:

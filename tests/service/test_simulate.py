@@ -30,6 +30,7 @@ def make_nothing(context: PolicyContext) -> pd.DataFrame:
     return pd.DataFrame(columns=["product_id", "period", "quantity"])
 
 
+@pytest.mark.slow
 def test_a_replay_is_stored_with_its_report_and_audited(company: Database) -> None:  # noqa: F811
     options = simulate.SimulationOptions(
         months=2, warm_up=1, horizon=4, forecast=QUICK, custom={"nothing": make_nothing}

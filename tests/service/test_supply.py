@@ -59,6 +59,7 @@ def test_a_plan_is_stored_as_a_version_that_reads_back(planned: Database) -> Non
     assert list(versions["id"]) == [run.version_id]
 
 
+@pytest.mark.slow
 def test_safety_stock_comes_from_the_forecast_backtest_and_targets(db: Database) -> None:
     import_frames(db, small_company(), source="test", actor="test")
     demand.run_forecast(db, actor="dana", settings=FAST)

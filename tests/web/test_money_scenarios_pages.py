@@ -265,6 +265,7 @@ def test_the_list_shows_every_scenario_with_its_headline(reader: ClientFor) -> N
     assert ">Run</button>" not in page and ">Promote</button>" not in page
 
 
+@pytest.mark.slow
 def test_supply_creates_runs_and_deletes_a_scenario_in_the_supply_review(
     client: ClientFor,
 ) -> None:

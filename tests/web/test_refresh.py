@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from snop.services import audit, memo
@@ -12,6 +13,7 @@ from snop.web.routes.demand_analysis import ACCURACY_KEY, PROFILE_KEY
 from web_tools import sign_in
 
 
+@pytest.mark.slow
 def test_views_are_ready_before_the_first_request_and_again_after_a_change(
     demo_copy: Path,
 ) -> None:

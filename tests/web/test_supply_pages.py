@@ -279,6 +279,7 @@ def test_only_the_supply_planner_runs_the_plan_and_only_in_the_supply_review(
     assert again.headers["HX-Redirect"].startswith(f"/supply?version={latest.version['id'] + 1}")
 
 
+@pytest.mark.slow
 def test_the_family_sheet_is_the_meeting_packs(client: ClientFor) -> None:
     reader = client("exec")
     db = database_of(reader)

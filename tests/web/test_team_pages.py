@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 
 from snop.services import audit, collab, cycle, users
@@ -162,6 +163,7 @@ def test_the_audit_page_lists_and_filters_what_was_done(client: ClientFor) -> No
     assert bad.status_code == 422 and "'since' is a date" in error_text(bad)
 
 
+@pytest.mark.slow
 def test_a_workbook_upload_shows_every_error_and_writes_nothing(client: ClientFor) -> None:
     demand = client("demand")
     exported = demand.get("/data/export")
@@ -194,6 +196,7 @@ def test_a_workbook_upload_shows_every_error_and_writes_nothing(client: ClientFo
     assert checked.status_code == 200 and "no errors, nothing written" in checked.text
 
 
+@pytest.mark.slow
 def test_the_meeting_pack_and_a_close_with_a_wrong_file(client: ClientFor) -> None:
     admin = client("admin")
     pack = admin.get("/cycle/report")
