@@ -11,6 +11,7 @@ from snop.errors import InvalidInput, NotFound
 from snop.services import demand
 from snop.services.database import Database
 from snop.services.imports import import_frames
+from snop.store import forecasts as forecast_store
 
 FAST = ForecastSettings(horizon=6, backtest_windows=1, backtest_horizon=3)
 KEEP = {"TN-100", "TN-200", "TN-700", "BP-100", "BP-650", "SP-100", "SP-200"}
@@ -156,3 +157,26 @@ def test_a_grid_of_months_is_saved_whole_or_not_at_all(company: Database) -> Non
     after = demand.forecast_table(company, level="family", key="Tents").set_index("period")
     assert len(ids) == 2 and after.loc["2027-01", "override:sales.sam"] == pytest.approx(10.0)
     assert list(demand.list_overrides(company)["period_from"]) == ["2027-01", "2027-02"]
+    _only_changed_rows_are_rewritten_and_the_result_is_whole(company)
+
+
+def _only_changed_rows_are_rewritten_and_the_result_is_whole(company: Database) -> None:
+    """replace_streams with the stored rows: what is read back is exactly the new frame."""
+    key = ["product_id", "segment", "period", "stream"]
+    with company.sessions.begin() as s:
+        version_id = forecast_store.latest_version(s).id  # type: ignore[union-attr]
+        stored = forecast_store.read_values(s, [version_id])
+    new = stored.copy()
+    consensus = new.index[new["stream"] == "consensus"]
+    new.loc[consensus[0], "quantity"] += 7.0  # changed
+    new = new.drop(index=consensus[1])  # gone
+    added = new.loc[[consensus[2]]].assign(stream="override:tester", quantity=3.0)
+    new = pd.concat([new, added], ignore_index=True)  # new
+    with company.sessions.begin() as s:
+        forecast_store.replace_streams(
+            s, version_id, new, ["consensus", "override:tester"], stored=stored
+        )
+        after = forecast_store.read_values(s, [version_id])
+    columns = forecast_store.VALUE_COLUMNS
+    expected = new[columns].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(after[columns].sort_values(key).reset_index(drop=True), expected)

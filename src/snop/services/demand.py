@@ -314,10 +314,11 @@ def add_overrides(
     if not changes:
         return []
     with db.sessions.begin() as s:
+        known = _keys_of(s, level) if level in OVERRIDE_LEVELS else set()
         for change in changes:
             last = change.period_to or change.period
             pct, qty = change.change_pct, change.change_qty
-            _check_override(s, level, key, change.period, last, reason_code, pct, qty)
+            _check_override(known, level, key, change.period, last, reason_code, pct, qty)
         families, segments = _override_scope(s, level, key)
         name = require(s, actor, Action.OVERRIDE, families=families, segments=segments)
         ids = [
@@ -392,7 +393,7 @@ def _override_role(actor: Actor) -> str | None:
 
 
 def _check_override(
-    s: Session,
+    known: set[str],
     level: str,
     key: str,
     period_from: str,
@@ -401,6 +402,7 @@ def _check_override(
     change_pct: float | None,
     change_qty: float | None,
 ) -> None:
+    """Refuse an override that cannot be applied; ``known``: the keys of its level."""
     issues = []
     if level not in OVERRIDE_LEVELS:
         issues.append(
@@ -411,12 +413,10 @@ def _check_override(
                 value=level,
             )
         )
-    else:
-        known = _keys_of(s, level)
-        if key not in known:
-            issues.append(
-                Issue("unknown_reference", f"{key} is not a known {level}", column="key", value=key)
-            )
+    elif key not in known:
+        issues.append(
+            Issue("unknown_reference", f"{key} is not a known {level}", column="key", value=key)
+        )
     for name, value in (("period_from", period_from), ("period_to", period_to)):
         if not PERIOD_PATTERN.match(value or ""):
             issues.append(
@@ -474,7 +474,8 @@ def _refresh_consensus(s: Session) -> None:
         if st in (EVENTS, CONSENSUS) or st.startswith(OVERRIDE_PREFIX)
     ]
     stale = [st for st in values["stream"].unique() if st.startswith(OVERRIDE_PREFIX)]
-    store.replace_streams(s, version.id, streams, sorted(set(changed) | set(stale)))
+    rewritten = sorted(set(changed) | set(stale))
+    store.replace_streams(s, version.id, streams, rewritten, stored=values)
 
 
 def list_overrides(db: Database) -> pd.DataFrame:

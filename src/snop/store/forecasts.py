@@ -6,7 +6,7 @@ import math
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from snop.store.tables import (
@@ -101,14 +101,57 @@ def write_forecast(
     write_rows(s, ForecastError, errors, version_id)
 
 
-def replace_streams(s: Session, version_id: int, values: pd.DataFrame, streams: list[str]) -> None:
-    """Replace the rows of the given streams (e.g. after an override) in a version."""
-    s.execute(
-        delete(ForecastValue).where(
-            ForecastValue.version_id == version_id, ForecastValue.stream.in_(streams)
+ROW_KEY = ["product_id", "segment", "period", "stream"]
+"""What names one row of a version's values (with the version id)."""
+
+
+def replace_streams(
+    s: Session,
+    version_id: int,
+    values: pd.DataFrame,
+    streams: list[str],
+    *,
+    stored: pd.DataFrame | None = None,
+) -> None:
+    """Replace the rows of the given streams (e.g. after an override) in a version.
+
+    ``stored``, the version's rows as read in this transaction (any streams), lets only
+    the rows that differ be deleted and written: an override of one family changes a few
+    dozen of the consensus's thousands of rows, and rewriting them all was most of a save.
+    """
+    new = values[values["stream"].isin(streams)]
+    if stored is None:
+        s.execute(
+            delete(ForecastValue).where(
+                ForecastValue.version_id == version_id, ForecastValue.stream.in_(streams)
+            )
         )
+        write_rows(s, ForecastValue, new, version_id)
+        return
+    gone, changed = _row_changes(stored[stored["stream"].isin(streams)], new)
+    if not gone.empty:
+        target = cast(Table, ForecastValue.__table__)
+        matching = [target.c[c] == bindparam(f"k_{c}") for c in ROW_KEY]
+        s.execute(
+            target.delete().where(target.c.version_id == version_id, *matching),
+            [{f"k_{c}": v for c, v in row.items()} for row in _records(gone, ROW_KEY)],
+        )
+    write_rows(s, ForecastValue, changed, version_id)
+
+
+def _row_changes(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(keys of stored rows to delete, new rows to insert) to turn ``old`` into ``new``."""
+    numbers = [c for c in VALUE_COLUMNS if c not in ROW_KEY]
+    both = old[ROW_KEY + numbers].merge(
+        new[ROW_KEY + numbers], on=ROW_KEY, how="outer", suffixes=("_old", ""), indicator=True
     )
-    write_rows(s, ForecastValue, values[values["stream"].isin(streams)], version_id)
+    differs = pd.Series(False, index=both.index)
+    for column in numbers:
+        before, after = both[f"{column}_old"], both[column]
+        differs |= (before != after) & ~(before.isna() & after.isna())
+    gone = both[(both["_merge"] == "left_only") | ((both["_merge"] == "both") & differs)]
+    changed = both[(both["_merge"] == "right_only") | ((both["_merge"] == "both") & differs)]
+    return gone[ROW_KEY], changed[ROW_KEY + numbers]
 
 
 def latest_version(s: Session) -> ForecastVersion | None:
