@@ -243,7 +243,13 @@ def _bad_inputs() -> list[tuple[str, Callable[[], object]]]:
         ),
         (
             "ledger",
-            lambda: kpi_value(pd.DataFrame({"period": MONTHS}), "revenue", MONTHS, "all", "all"),
+            lambda: kpi_value(
+                pd.DataFrame({"period": MONTHS, "scope_kind": "all", "scope": "all"}),
+                "revenue",
+                MONTHS,
+                "all",
+                "all",
+            ),
         ),
         ("actual production", lambda: plan_adherence(bare, plan_products())),
         ("plan production", lambda: plan_adherence(production, bare)),
