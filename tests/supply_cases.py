@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 
 from snop.supply.problem import PlanSettings, SupplyProblem, horizon
@@ -162,3 +165,14 @@ def two_segments(capacity: float = 100.0, settings: PlanSettings | None = None) 
         inventory=pd.DataFrame({"product_id": ["P1"], "on_hand": [0.0]}),
         settings=settings or PlanSettings(),
     )
+
+
+GOLDEN = Path(__file__).parent / "golden" / "supply"
+
+
+def sailco_without_overtime(folder: Path, case: str = "sailco") -> Path:
+    """A copy of a golden Sailco workbook whose yard has no overtime: demand cannot be met."""
+    shutil.copytree(GOLDEN / case / "input", folder)
+    resources = folder / "resources.csv"
+    resources.write_text(resources.read_text().replace(",40,1000,", ",40,0,"))
+    return folder

@@ -9,17 +9,15 @@ the database URL from the environment, and JSON with nothing else on stdout.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from clitools import snop, snop_process
 from factories import small_workbook, write_small_csv
+from supply_cases import sailco_without_overtime
 
 pytestmark = pytest.mark.slow
-
-GOLDEN = Path(__file__).parents[1] / "golden" / "supply"
 
 
 def _after_usage(text: str) -> list[str]:
@@ -68,10 +66,7 @@ def test_a_missing_database_exits_1_and_debug_shows_the_traceback(tmp_path: Path
 
 
 def test_an_impossible_plan_exits_3_in_a_real_process(tmp_path: Path) -> None:
-    folder = tmp_path / "tight"
-    shutil.copytree(GOLDEN / "sailco" / "input", folder)
-    resources = folder / "resources.csv"
-    resources.write_text(resources.read_text().replace(",40,1000,", ",40,0,"))
+    folder = sailco_without_overtime(tmp_path / "tight")
     real = snop_process("plan", str(folder), "--json")
     assert real.returncode == 3
     assert json.loads(real.stdout)["status"] == "infeasible"

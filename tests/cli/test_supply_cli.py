@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from clitools import snop
-
-GOLDEN = Path(__file__).parents[1] / "golden" / "supply"
+from supply_cases import GOLDEN, sailco_without_overtime
 
 
 def _json(*args: str) -> dict:  # type: ignore[type-arg]
@@ -94,10 +92,7 @@ def test_a_contract_only_workbook_as_xlsx_keeps_the_demand_plan_promise(tmp_path
 
 
 def test_demand_that_cannot_all_be_met_says_who_is_short_and_why(tmp_path: Path) -> None:
-    folder = tmp_path / "tight"
-    shutil.copytree(GOLDEN / "sailco_contract" / "input", folder)
-    resources = folder / "resources.csv"
-    resources.write_text(resources.read_text().replace(",40,1000,", ",40,0,"))
+    folder = sailco_without_overtime(tmp_path / "tight", "sailco_contract")
     result = snop("plan", str(folder), "--json")
     assert result.returncode == 3
     plan = json.loads(result.stdout)
@@ -114,10 +109,7 @@ def test_demand_that_cannot_all_be_met_says_who_is_short_and_why(tmp_path: Path)
 
 
 def test_an_impossible_plan_exits_3_and_names_the_broken_promise(tmp_path: Path) -> None:
-    folder = tmp_path / "tight"
-    shutil.copytree(GOLDEN / "sailco" / "input", folder)
-    resources = folder / "resources.csv"
-    resources.write_text(resources.read_text().replace(",40,1000,", ",40,0,"))
+    folder = sailco_without_overtime(tmp_path / "tight")
     result = snop("plan", str(folder), "--json")
     assert result.returncode == 3
     plan = json.loads(result.stdout)
