@@ -42,6 +42,16 @@ def index_to_period(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def index_to_periods(indexes: pd.Series) -> pd.Series:
+    """:func:`index_to_period` of every month index in ``indexes`` (str, on their index).
+
+    Each distinct month is converted once, as in :func:`periods_to_index`.
+    """
+    codes, distinct = pd.factorize(indexes.astype(np.int64))
+    periods = np.array([index_to_period(int(i)) for i in distinct], dtype=object)
+    return pd.Series(periods[codes], index=indexes.index, name=indexes.name, dtype=object)
+
+
 def shift_period(period: str, months: int) -> str:
     """Return the period ``months`` after ``period`` (negative goes back)."""
     return index_to_period(period_to_index(period) + months)

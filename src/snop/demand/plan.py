@@ -27,7 +27,7 @@ from snop.demand.forecast import ForecastResult, ForecastSettings, Pool, run_for
 from snop.demand.hierarchy import BOTTOM, Hierarchy, build_hierarchy, choose_method, reconcile
 from snop.demand.profile import demand_profile
 from snop.errors import InvalidInput, Issue
-from snop.frames import index_to_period, period_to_index
+from snop.frames import index_to_period, index_to_periods, period_to_index, periods_to_index
 from snop.progress import Progress, silent
 
 NAIVE = "naive"
@@ -173,7 +173,7 @@ def _bottom_history(inputs: DemandInputs, cutoff: str | None) -> tuple[pd.DataFr
         )
     frame = history.merge(inputs.customers[["customer_id", "segment"]], on="customer_id")
     frame = frame.merge(inputs.products[["product_id", "family"]], on="product_id")
-    frame["ds"] = frame["period"].map(period_to_index).astype(np.int64)
+    frame["ds"] = periods_to_index(frame["period"])
     # as_index=False gives a frame; pandas-stubs types the column selection as a Series.
     bottom = cast(
         pd.DataFrame,
@@ -399,7 +399,7 @@ def streams_from_values(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
 
     Lets events and overrides be applied again without refitting any model.
     """
-    frame = values.assign(ds=values["period"].map(period_to_index).astype(np.int64))
+    frame = values.assign(ds=periods_to_index(values["period"]))
     intervals = [c for c in frame.columns if c.startswith(("lo_", "hi_"))]
     keys = ["family", "product_id", "segment", "ds"]
     stat = frame[frame["stream"] == STATISTICAL][[*keys, "quantity", *intervals]]
@@ -412,32 +412,42 @@ def streams_from_values(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
 
 def _event_adjustments(statistical: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Each event as a change to the statistical forecast, spread by forecast share."""
-    changes = []
+    ds = statistical["ds"].to_numpy(dtype=np.int64)
+    forecast = statistical["forecast"].to_numpy(dtype=float)
+    products = statistical["product_id"].to_numpy(dtype=object)
+    families = statistical["family"].to_numpy(dtype=object)
+    change = np.zeros(len(statistical))
     for event in events.itertuples(index=False):
         if isinstance(event.product_id, str):
-            target = statistical["product_id"] == event.product_id
+            target = products == event.product_id
         else:
-            target = statistical["family"] == event.family
-        changes.append(_spread(statistical, target, event, reason=str(event.reason)))
-    return _collect(changes, statistical)
+            target = families == event.family
+        change += _spread(ds, forecast, target, event)
+    return pd.DataFrame({"change": change}, index=statistical.index)
+
+
+OVERRIDE_COLUMN = {"product": "product_id", "family": "family", "segment": "segment"}
+"""The column of the forecast an override's level picks its rows by."""
 
 
 def _override_adjustments(
     statistical: pd.DataFrame, events: pd.DataFrame, overrides: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
     """Per author, the change each override makes, on top of statistical + events."""
-    base = statistical.copy()
-    base["forecast"] = base["forecast"] + events.reindex(base.index, fill_value=0.0)["change"]
+    ds = statistical["ds"].to_numpy(dtype=np.int64)
+    events_change = events.reindex(statistical.index, fill_value=0.0)["change"].to_numpy()
+    forecast = statistical["forecast"].to_numpy(dtype=float) + events_change
+    keys = {
+        column: statistical[column].to_numpy(dtype=object)
+        for column in set(OVERRIDE_COLUMN.values())
+    }
     out: dict[str, pd.DataFrame] = {}
     for author, mine in overrides.groupby("author", sort=True):
-        changes = []
+        change = np.zeros(len(statistical))
         for override in mine.itertuples(index=False):
-            column = {"product": "product_id", "family": "family", "segment": "segment"}[
-                str(override.level)
-            ]
-            target = base[column] == override.key
-            changes.append(_spread(base, target, override, reason=str(override.reason_code)))
-        out[str(author)] = _collect(changes, base)
+            target = keys[OVERRIDE_COLUMN[str(override.level)]] == override.key
+            change += _spread(ds, forecast, target, override)
+        out[str(author)] = pd.DataFrame({"change": change}, index=statistical.index)
     return out
 
 
@@ -457,38 +467,32 @@ class _Change(Protocol):
     def change_qty(self) -> Any: ...
 
 
-def _spread(base: pd.DataFrame, target: pd.Series, change: _Change, *, reason: str) -> pd.Series:
-    """Return the change in units per row.
+def _spread(
+    ds: np.ndarray, forecast: np.ndarray, target: np.ndarray, change: _Change
+) -> np.ndarray:
+    """Return the change in units per row (``ds``, ``forecast`` and ``target`` per row).
 
     A percentage applies to each row; a quantity per month is shared over the rows of that
-    month in proportion to their forecast (evenly if all are 0).
+    month in proportion to their forecast (evenly if all are 0). Plain arrays, because a
+    save of the override grid spreads every override of the version again.
     """
-    months = base["ds"].between(
-        period_to_index(str(change.period_from)),
-        period_to_index(str(change.period_to)),
-    )
-    rows = target & months
-    delta = pd.Series(0.0, index=base.index)
+    first = period_to_index(str(change.period_from))
+    last = period_to_index(str(change.period_to))
+    rows = target & (ds >= first) & (ds <= last)
+    delta = np.zeros(len(ds))
     pct = change.change_pct
     if pct is not None and not pd.isna(pct):
-        delta[rows] = base.loc[rows, "forecast"] * float(pct) / 100.0
+        delta[rows] = forecast[rows] * float(pct) / 100.0
         return delta
-    qty = float(change.change_qty)
-    chosen = base[rows]
-    total = chosen.groupby("ds")["forecast"].transform("sum")
-    count = chosen.groupby("ds")["forecast"].transform("size")
-    share = np.where(total > 0, chosen["forecast"] / total.where(total > 0, 1.0), 1.0 / count)
-    delta[rows] = qty * share
-    return delta
-
-
-def _collect(changes: list[pd.Series], base: pd.DataFrame) -> pd.DataFrame:
-    total = (
-        sum(changes, pd.Series(0.0, index=base.index))
-        if changes
-        else pd.Series(0.0, index=base.index)
+    month = ds[rows] - first
+    values = forecast[rows]
+    total = np.bincount(month, weights=values, minlength=last - first + 1)[month]
+    count = np.bincount(month, minlength=last - first + 1)[month]
+    share = np.where(
+        total > 0, values / np.where(total > 0, total, 1.0), 1.0 / np.maximum(count, 1)
     )
-    return pd.DataFrame({"change": total}, index=base.index)
+    delta[rows] = float(change.change_qty) * share
+    return delta
 
 
 def _streams(
@@ -517,7 +521,7 @@ def _streams(
     consensus["quantity"] = new_level
     frames.append(consensus.assign(stream=CONSENSUS))
     values = pd.concat(frames, ignore_index=True)
-    values["period"] = values["ds"].map(index_to_period)
+    values["period"] = index_to_periods(values["ds"])
     columns = ["product_id", "segment", "family", "period", "stream", "quantity", *interval_cols]
     return (
         values[columns]
