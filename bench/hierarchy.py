@@ -1,9 +1,9 @@
-"""Demand hierarchy: the sparse summing matrix against the dense one it replaced, same run.
+"""Demand hierarchy: the sparse summing matrix and MinTrace against the dense ones, same run.
 
 `snop.demand.hierarchy.build_hierarchy` used to fill a dense (nodes x bottom) matrix one
 node at a time, comparing every bottom node's keys for each node: quadratic in the
 catalogue. It now joins each level to the bottom on its keys and returns a scipy CSR
-matrix, which `reconcile` hands to hierarchicalforecast as an ``SMatrix``. The old
+matrix. MinTrace used hierarchicalforecast's dense solve; snop now solves it sparse. The old
 construction is kept here (``dense_build``, ``dense_reconcile``), not in src, as the
 baseline.
 
@@ -15,9 +15,11 @@ incoherent on purpose). Stages, each run in its own child process so memory is c
 - ``build``: `build_hierarchy` (old: the dense node-by-node matrix and the row-wise ids);
 - ``reconcile bottom_up``: old = dense ``S_df`` frame + ``BottomUp``; new = snop's
   `reconcile` (``SMatrix`` + ``BottomUpSparse``);
-- ``reconcile mint_ols``: old = dense ``S_df`` + ``MinTrace(ols)``; new = snop's
-  `reconcile` (``SMatrix`` + ``MinTrace(ols)``, which hierarchicalforecast densifies, as
-  MinTraceSparse would change the figures). mint_wls_struct costs the same.
+- ``reconcile mint_ols`` and ``reconcile mint_wls_struct``: old = dense ``S_df`` +
+  hierarchicalforecast's ``MinTrace`` (which inverts a dense bottom x bottom matrix); new =
+  snop's `reconcile`, which solves the same least-squares fit as one sparse LU of
+  [[W, S], [S', 0]]. Both figures are compared: "max diff" is the largest absolute
+  difference of the reconciled forecasts, new against old, where both ran.
 
 Seconds come from a first call without tracing; the peak is tracemalloc's traced peak of
 a second call (numpy, pandas and scipy buffers included), and "RSS" the child's
@@ -36,6 +38,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -58,7 +61,7 @@ SEED = 20261208
 SEGMENTS = ("Key Accounts", "Retail", "Online")
 MONTHS = 24
 HORIZON = 18
-STAGES = ("build", "reconcile bottom_up", "reconcile mint_ols")
+STAGES = ("build", "reconcile bottom_up", "reconcile mint_ols", "reconcile mint_wls_struct")
 LIBS = (
     f", pandas {package_version('pandas')}, scipy {package_version('scipy')}, "
     f"hierarchicalforecast {package_version('hierarchicalforecast')}"
@@ -154,7 +157,11 @@ def dense_reconcile(
     from hierarchicalforecast.core import HierarchicalReconciliation
     from hierarchicalforecast.methods import BottomUp, MinTrace
 
-    reconciler = {"bottom_up": BottomUp(), "mint_ols": MinTrace(method="ols")}[method]
+    reconciler = {
+        "bottom_up": BottomUp(),
+        "mint_ols": MinTrace(method="ols"),
+        "mint_wls_struct": MinTrace(method="wls_struct"),
+    }[method]
     engine = HierarchicalReconciliation(reconcilers=[reconciler])
     y_hat = base.rename(columns={"forecast": "base"})[["unique_id", "ds", "base"]]
     y_hat = y_hat.set_index("unique_id").loc[summing["unique_id"]].reset_index()
@@ -191,8 +198,8 @@ def _action(variant: str, stage: str, products: int) -> Callable[[], object]:
     return lambda: reconcile(base, hierarchy, method)
 
 
-def child(variant: str, stage: str, products: int) -> None:
-    """Time one call, trace a second, print one JSON line."""
+def child(variant: str, stage: str, products: int, out: str) -> None:
+    """Time one call, trace a second, print one JSON line; a reconciled frame goes to ``out``."""
     action = _action(variant, stage, products)
     # hierarchicalforecast is imported lazily by both variants: load it before the clock.
     import hierarchicalforecast.core  # noqa: F401
@@ -200,6 +207,8 @@ def child(variant: str, stage: str, products: int) -> None:
     started = time.perf_counter()
     result = action()
     seconds = time.perf_counter() - started
+    if stage != "build":
+        cast(pd.DataFrame, result).to_pickle(out)
     del result
     tracemalloc.start()
     action()
@@ -221,16 +230,16 @@ def shape(products: int) -> tuple[int, int]:
 def dense_gb(variant: str, stage: str, nodes: int, n_bottom: int) -> float:
     """The largest dense float64 matrices a variant holds at once, in GB (an estimate)."""
     s = nodes * n_bottom * 8 / 1e9
-    if stage == "reconcile mint_ols":  # S, and (S'S) and its inverse, bottom x bottom
-        return s + 2 * n_bottom * n_bottom * 8 / 1e9
     if variant == "new":
         return 0.0
+    if stage.startswith("reconcile mint"):  # S, and (S'S) and its inverse, bottom x bottom
+        return s + 2 * n_bottom * n_bottom * 8 / 1e9
     return 2 * s if stage == "reconcile bottom_up" else s  # BottomUp adds P (bottom x nodes)
 
 
-def measure(variant: str, stage: str, products: int) -> dict[str, float]:
-    """Run one child; its JSON line back."""
-    cmd = [sys.executable, __file__, "--child", variant, stage, str(products)]
+def measure(variant: str, stage: str, products: int, out: Path) -> dict[str, float]:
+    """Run one child; its JSON line back (and a reconciled frame in ``out``)."""
+    cmd = [sys.executable, __file__, "--child", variant, stage, str(products), str(out)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{variant} {stage} {products}: {done.stderr[-2000:]}")
@@ -249,21 +258,31 @@ def _ratio(new: dict[str, float] | str, old: dict[str, float] | str, key: str) -
     return f"x{new[key] / old[key]:.3f}"
 
 
-def table(
-    rows: list[tuple[int, tuple[int, int], str, dict[str, float] | str, dict[str, float] | str]],
-) -> str:
+def _max_diff(folder: Path) -> str:
+    """Largest absolute difference of the new reconciled forecast from the old one."""
+    old, new = (
+        pd.read_pickle(folder / v).set_index(["unique_id", "ds"])["forecast"]
+        for v in ("old", "new")
+    )
+    return f"{float((new - old.reindex(new.index)).abs().max()):.1e}"
+
+
+Row = tuple[int, tuple[int, int], str, dict[str, float] | str, dict[str, float] | str, str]
+
+
+def table(rows: list[Row]) -> str:
     """Markdown: per size and stage, old and new seconds / traced peak / RSS, and the ratios."""
     lines = [
         "| products | nodes x bottom | stage | old s | old peak MB | old RSS MB | new s "
-        "| new peak MB | new RSS MB | new/old s | new/old peak |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| new peak MB | new RSS MB | new/old s | new/old peak | max diff |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for products, (nodes, n_bottom), stage, old, new in rows:
+    for products, (nodes, n_bottom), stage, old, new, diff in rows:
         o, n = _fmt(old), _fmt(new)
         lines.append(
             f"| {products:,} | {nodes:,} x {n_bottom:,} | {stage} | {o[0]} | {o[1]} | {o[2]} "
             f"| {n[0]} | {n[1]} | {n[2]} | {_ratio(new, old, 'seconds')} "
-            f"| {_ratio(new, old, 'peak_mb')} |"
+            f"| {_ratio(new, old, 'peak_mb')} | {diff} |"
         )
     return "\n".join(lines)
 
@@ -275,14 +294,15 @@ def main() -> None:
     parser.add_argument("--stages", default=",".join(STAGES))
     parser.add_argument("--max-dense-gb", type=float, default=4.0)
     parser.add_argument("--no-record", action="store_true")
-    parser.add_argument("--child", nargs=3, metavar=("VARIANT", "STAGE", "PRODUCTS"))
+    parser.add_argument("--child", nargs=4, metavar=("VARIANT", "STAGE", "PRODUCTS", "OUT"))
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], int(args.child[2]))
+        child(args.child[0], args.child[1], int(args.child[2]), args.child[3])
         return
     version = code_version()
     stages = [s for s in args.stages.split(",") if s]
     started = time.perf_counter()
+    folder = Path(tempfile.mkdtemp(prefix="snop-hierarchy-"))
     rows = []
     for products in (int(p) for p in args.products.split(",") if p):
         nodes, n_bottom = shape(products)
@@ -293,9 +313,14 @@ def main() -> None:
                 if gb > args.max_dense_gb:
                     runs[variant] = f"not run: dense matrices ~{gb:,.0f} GB"
                 else:
-                    runs[variant] = measure(variant, stage, products)
+                    runs[variant] = measure(variant, stage, products, folder / variant)
                 print(f"{products:>6} {stage:<20} {variant}: {runs[variant]}", flush=True)
-            rows.append((products, (nodes, n_bottom), stage, runs["old"], runs["new"]))
+            diff = (
+                _max_diff(folder) if stage != "build" and len(list(folder.iterdir())) == 2 else ""
+            )
+            rows.append((products, (nodes, n_bottom), stage, runs["old"], runs["new"], diff))
+            for done in folder.iterdir():
+                done.unlink()
     wall = time.perf_counter() - started
     text = table(rows)
     print("\n" + text)
@@ -303,14 +328,15 @@ def main() -> None:
         return
     argv = " ".join(sys.argv[1:])
     section = (
-        f"\n## Demand hierarchy: sparse summing matrix against the dense one — "
+        f"\n## Demand hierarchy: sparse summing matrix and MinTrace against the dense ones — "
         f"{dt.datetime.now():%Y-%m-%d %H:%M}\n\n"
         f"Command: `{('.venv/bin/python bench/hierarchy.py ' + argv).strip()}`\n\n"
         f"Machine: {machine(LIBS)}; wall time {wall / 60:.1f} min.\n\nCode: {version}.\n\n"
         f"Seeded catalogue (seed {SEED}): products in products/50 families, 3 segments, each "
         f"product sold to 1-3 of them, {MONTHS} months of history, base forecasts "
         f"{HORIZON} months ahead on every node. old = the dense node-by-node summing matrix "
-        "snop built before (kept in the script), new = snop's sparse one; each cell its own "
+        "snop built before and hierarchicalforecast's dense reconcilers (kept in the script), "
+        "new = snop's sparse matrix and its sparse MinTrace solve; each cell its own "
         "child process. s = one call; peak = tracemalloc's traced peak of a second call; "
         "RSS = the child's peak RSS, imports and data included. Ratios are new over old, "
         f"same run. Not run = its dense matrices would pass {args.max_dense_gb:g} GB "

@@ -14,6 +14,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp  # type: ignore[import-untyped]
+import scipy.sparse.linalg as splinalg  # type: ignore[import-untyped]
 
 from snop.demand.accuracy import wape
 
@@ -33,21 +34,18 @@ BOTTOM = "product_segment"
 RECONCILERS = ("bottom_up", "mint_ols", "mint_wls_struct")
 
 
-def _reconcilers() -> dict[str, object]:
+def _bottom_up() -> object:
     # Imported here: hierarchicalforecast takes a second to load, most commands never use it.
-    from hierarchicalforecast.methods import (  # type: ignore[import-untyped]
-        BottomUpSparse,
-        MinTrace,
-    )
+    from hierarchicalforecast.methods import BottomUpSparse  # type: ignore[import-untyped]
 
     # BottomUpSparse reads the sparse S as it is; its result is BottomUp's (S times the
-    # bottom rows). MinTraceSparse is not used: it solves iteratively (bicgstab, atol 1e-5),
-    # so its figures differ from MinTrace's, which gets S densified by hierarchicalforecast.
-    return {
-        "bottom_up": BottomUpSparse(),
-        "mint_ols": MinTrace(method="ols"),
-        "mint_wls_struct": MinTrace(method="wls_struct"),
-    }
+    # bottom rows).
+    return BottomUpSparse()
+
+
+MINT_WEIGHTS = {"mint_ols": "ols", "mint_wls_struct": "wls_struct"}
+"""The MinTrace variants: the diagonal W of each (ols: 1 per node; wls_struct: the number
+of bottom series a node adds up)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,18 +149,52 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataF
     its bottom series. Negative bottom values are set to 0 before summing up again, since
     demand cannot be negative.
     """
+    if method in MINT_WEIGHTS:
+        bottom = _min_trace(base, hierarchy, MINT_WEIGHTS[method])
+    else:
+        bottom = _bottom_up_reconciled(base, hierarchy)
+    bottom["forecast"] = bottom["forecast"].clip(lower=0.0)
+    return aggregate_bottom(bottom, hierarchy)
+
+
+def _bottom_up_reconciled(base: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:
     from hierarchicalforecast.core import HierarchicalReconciliation  # type: ignore[import-untyped]
 
-    engine = HierarchicalReconciliation(reconcilers=[_reconcilers()[method]])
+    engine = HierarchicalReconciliation(reconcilers=[_bottom_up()])
     y_hat = base.rename(columns={"forecast": "base"})[["unique_id", "ds", "base"]]
     order = hierarchy.nodes["unique_id"]
     y_hat = y_hat.set_index("unique_id").loc[order].reset_index()
     out = engine.reconcile(Y_hat_df=y_hat, S_df=_s_matrix(hierarchy), tags=hierarchy.tags)
     column = next(c for c in out.columns if c.startswith("base/"))
     bottom = out[out["unique_id"].isin(hierarchy.bottom_ids)][["unique_id", "ds", column]]
-    bottom = bottom.rename(columns={column: "forecast"})
-    bottom["forecast"] = bottom["forecast"].clip(lower=0.0)
-    return aggregate_bottom(bottom, hierarchy)
+    return pd.DataFrame(bottom.rename(columns={column: "forecast"}))
+
+
+def _min_trace(base: pd.DataFrame, hierarchy: Hierarchy, weights: str) -> pd.DataFrame:
+    """The bottom rows of MinTrace with a diagonal W, solved sparse: unique_id, ds, forecast.
+
+    MinTrace's bottom forecast is the weighted least-squares fit of the base forecasts,
+    x = (S' W^-1 S)^-1 S' W^-1 y (Wickramasuriya, Athanasopoulos & Hyndman 2019). S' W^-1 S
+    is dense (every bottom series adds up into the total), so the fit is solved as the
+    sparse system [[W, S], [S', 0]] [r; x] = [y; 0], one LU factorisation for every month:
+    exact like hierarchicalforecast's MinTrace, which densifies S and could not hold 20,000
+    products (bench/RESULTS.md), and the same figures to rounding (tests/unit/demand).
+    """
+    summing = hierarchy.summing
+    wide = base.pivot(index="unique_id", columns="ds", values="forecast")
+    wide = wide.loc[hierarchy.nodes["unique_id"]]
+    if weights == "ols":
+        diagonal = np.ones(summing.shape[0])
+    else:
+        diagonal = np.asarray(summing.sum(axis=1), dtype=float).ravel()
+    system = sp.block_array([[sp.diags_array(diagonal), summing], [summing.T, None]], format="csc")
+    n_nodes, n_bottom = summing.shape
+    rhs = np.vstack([wide.to_numpy(dtype=float), np.zeros((n_bottom, wide.shape[1]))])
+    fitted = splinalg.splu(system).solve(rhs)[n_nodes:]
+    out = pd.DataFrame(
+        fitted, index=pd.Index(hierarchy.bottom_ids, name="unique_id"), columns=wide.columns
+    )
+    return out.reset_index().melt(id_vars="unique_id", var_name="ds", value_name="forecast")
 
 
 def _s_matrix(hierarchy: Hierarchy) -> object:
