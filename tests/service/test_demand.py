@@ -6,12 +6,14 @@ import pandas as pd
 import pytest
 
 from snop.demand.forecast import ForecastSettings
+from snop.demand.plan import build_streams, streams_from_values
 from snop.demo.company import build_demo_company
 from snop.errors import InvalidInput, NotFound
 from snop.services import demand
 from snop.services.database import Database
 from snop.services.imports import import_frames
 from snop.store import forecasts as forecast_store
+from snop.store.frames import read_sheet
 
 FAST = ForecastSettings(horizon=6, backtest_windows=1, backtest_horizon=3)
 KEEP = {"TN-100", "TN-200", "TN-700", "BP-100", "BP-650", "SP-100", "SP-200"}
@@ -158,6 +160,53 @@ def test_a_grid_of_months_is_saved_whole_or_not_at_all(company: Database) -> Non
     assert len(ids) == 2 and after.loc["2027-01", "override:sales.sam"] == pytest.approx(10.0)
     assert list(demand.list_overrides(company)["period_from"]) == ["2027-01", "2027-02"]
     _only_changed_rows_are_rewritten_and_the_result_is_whole(company)
+
+
+@pytest.mark.slow
+def test_a_save_rebuilds_its_family_only_and_agrees_with_a_whole_rebuild(
+    company: Database,
+) -> None:
+    demand.run_forecast(company, actor="dana", settings=FAST)
+    segment = str(small_company()["segments"]["segment"].iloc[0])
+    saves: list[tuple[str, str, demand.MonthChange]] = [
+        ("product", "TN-100", demand.MonthChange("2027-01", change_qty=40.0)),
+        ("family", "Backpacks", demand.MonthChange("2026-12", change_pct=-20.0)),
+        ("family", "Tents", demand.MonthChange("2027-01", change_qty=-15.0)),
+        # A segment's quantity is shared across families: every save after it rebuilds all.
+        ("segment", segment, demand.MonthChange("2027-02", change_qty=90.0)),
+        ("product", "BP-100", demand.MonthChange("2027-02", change_qty=12.0)),
+    ]
+    for level, key, change in saves:
+        demand.add_overrides(
+            company,
+            actor="sales.sam",
+            level=level,
+            key=key,
+            changes=[change],
+            reason_code="customer_plan",
+        )
+        stored, rebuilt = _stored_and_rebuilt_streams(company)
+        pd.testing.assert_frame_equal(stored, rebuilt, rtol=1e-9)
+
+
+def _stored_and_rebuilt_streams(company: Database) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The version's consensus, events and override rows as stored, and as built afresh."""
+    key = ["product_id", "segment", "period", "stream"]
+    with company.sessions.begin() as s:
+        version_id = forecast_store.latest_version(s).id  # type: ignore[union-attr]
+        values = forecast_store.read_values(s, [version_id])
+        events = read_sheet(s, "events")
+        overrides = forecast_store.read_overrides(s)
+    statistical, naive = streams_from_values(values)
+    rebuilt = build_streams(statistical, naive, events, overrides)
+    derived = [st for st in rebuilt["stream"].unique() if st not in ("statistical", "naive")]
+    columns = [c for c in forecast_store.VALUE_COLUMNS if c in rebuilt.columns]
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        mine = frame[frame["stream"].isin(derived)][columns]
+        return mine.sort_values(key).reset_index(drop=True)
+
+    return rows(values), rows(rebuilt)
 
 
 def _only_changed_rows_are_rewritten_and_the_result_is_whole(company: Database) -> None:

@@ -325,7 +325,7 @@ def add_overrides(
             _record_override(s, name, actor, level, key, change, reason_code, comment)
             for change in changes
         ]
-        _refresh_consensus(s)
+        _refresh_consensus(s, family=families[0] if len(families) == 1 else None)
     return ids
 
 
@@ -459,14 +459,25 @@ def _keys_of(s: Session, level: str) -> set[str]:
     return set(store_frames.read_sheet(s, "segments")["segment"])
 
 
-def _refresh_consensus(s: Session) -> None:
+def _refresh_consensus(s: Session, *, family: str | None = None) -> None:
+    """Apply the active events and overrides again to the latest version's forecast.
+
+    ``family``: only the rows of that family can have changed (an override of the family or
+    of one of its products was recorded), so only they are read, rebuilt and compared. That
+    holds while every change spreads within one family and the streams stay the same: events
+    and product or family overrides spread within a family, but a segment override by
+    quantity shares units across families, and a person's first override (or last one
+    withdrawn) adds (or drops) a stream on every row; then the whole version is rebuilt.
+    """
     version = store.latest_version(s)
     if version is None:
         return
-    values = store.read_values(s, [version.id])
+    overrides = store.read_overrides(s)
+    if family is not None and _spreads_across_families(overrides):
+        family = None
+    values = store.read_values(s, [version.id], family=family)
     statistical, naive = streams_from_values(values)
     events = store_frames.read_sheet(s, "events")
-    overrides = store.read_overrides(s)
     streams = build_streams(statistical, naive, events, overrides)
     changed = [
         st
@@ -474,8 +485,19 @@ def _refresh_consensus(s: Session) -> None:
         if st in (EVENTS, CONSENSUS) or st.startswith(OVERRIDE_PREFIX)
     ]
     stale = [st for st in values["stream"].unique() if st.startswith(OVERRIDE_PREFIX)]
+    if family is not None and set(stale) != {
+        st for st in changed if st.startswith(OVERRIDE_PREFIX)
+    }:
+        _refresh_consensus(s)  # a stream appears or goes: on every row, not the family's only
+        return
     rewritten = sorted(set(changed) | set(stale))
     store.replace_streams(s, version.id, streams, rewritten, stored=values)
+
+
+def _spreads_across_families(overrides: pd.DataFrame) -> bool:
+    """Whether an active override shares a quantity over rows of several families."""
+    by_quantity = overrides["change_qty"].notna() & overrides["change_pct"].isna()
+    return bool((by_quantity & (overrides["level"] == "segment")).any())
 
 
 def list_overrides(db: Database) -> pd.DataFrame:

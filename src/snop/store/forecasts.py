@@ -189,9 +189,16 @@ def versions(s: Session) -> pd.DataFrame:
 
 
 def read_values(
-    s: Session, version_ids: list[int] | None = None, streams: list[str] | None = None
+    s: Session,
+    version_ids: list[int] | None = None,
+    streams: list[str] | None = None,
+    *,
+    family: str | None = None,
 ) -> pd.DataFrame:
-    """Forecast values with family and the version's cutoff; all versions by default."""
+    """Forecast values with family and the version's cutoff; all versions by default.
+
+    ``family`` keeps the rows of that family's products only.
+    """
     query = (
         select(
             ForecastValue.version_id,
@@ -206,7 +213,11 @@ def read_values(
         query = query.where(ForecastValue.version_id.in_(version_ids))
     if streams is not None:
         query = query.where(ForecastValue.stream.in_(streams))
-    rows = s.execute(query).all()
+    if family is not None:
+        query = query.where(Product.family == family)
+    # Core rows, not ORM ones: a version holds tens of thousands and each is read per save.
+    s.flush()  # what the ORM's execute would have flushed first
+    rows = s.connection().execute(query).all()
     return pd.DataFrame(rows, columns=["version_id", "cutoff", *VALUE_COLUMNS, "family"])
 
 
