@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snop.supply.explain import Explanation, diagnose_infeasible, find_bottlenecks, late_demand
+from snop.frames import period_range
+from snop.supply.explain import (
+    Explanation,
+    diagnose_infeasible,
+    explain,
+    find_bottlenecks,
+    late_demand,
+)
 from snop.supply.model import SupplyLp, build_lp
 from snop.supply.problem import SupplyProblem, prepare
 from snop.supply.solve import LpSolution, SolveStatus
@@ -519,3 +526,194 @@ def test_an_explanation_is_plain_json_values() -> None:
         ],
         "late": [],
     }
+
+
+# --- the sentences of a solved plan ------------------------------------------------------------
+
+
+def _plan(
+    resources: pd.DataFrame | None = None,
+    *,
+    owed: Iterable[tuple[str, str, str, float]] = (),
+    products: Iterable[tuple[str, str, float, float, float]] = (),
+    costs: dict[str, float] | None = None,
+    problem: SupplyProblem | None = None,
+) -> list[str]:
+    """The sentences of `explain` on hand-built plan frames.
+
+    ``owed``: (product, segment, month, backlog) for demand of 10 shipped but for the
+    backlog; every other product, segment and month has demand 10, all shipped.
+    ``products``: (product, month, safety_stock, below_safety_stock, subcontract).
+    """
+    problem = problem or _problem()
+    owes = {(p, s, m): b for p, s, m, b in owed}
+    segments = pd.DataFrame(
+        [
+            (p, s, m, 10.0, 10.0 - owes.get((p, s, m), 0.0), owes.get((p, s, m), 0.0))
+            for p in ("P1", "P2")
+            for s in problem.segments["segment"]
+            for m in MONTHS
+        ],
+        columns=["product_id", "segment", "period", "demand", "shipped", "backlog"],
+    )
+    segments.insert(1, "family", segments["product_id"].map({"P1": "Tents", "P2": "Bags"}))
+    given = {(p, m): (ss, below, sub) for p, m, ss, below, sub in products}
+    product_frame = pd.DataFrame(
+        [(p, m, *given.get((p, m), (0.0, 0.0, 0.0))) for p in ("P1", "P2") for m in MONTHS],
+        columns=["product_id", "period", "safety_stock", "below_safety_stock", "subcontract"],
+    )
+    frames = {
+        "segments": segments,
+        "resources": _resources() if resources is None else resources,
+        "products": product_frame,
+    }
+    amounts = costs if costs is not None else {"material": 100.0}
+    cost_frame = pd.DataFrame(
+        [(c, JAN, a) for c, a in amounts.items()], columns=["component", "period", "amount"]
+    )
+    return explain(problem, frames, cost_frame).sentences
+
+
+def _starting(sentences: list[str], *starts: str) -> list[str]:
+    return [s for s in sentences if s.startswith(starts)]
+
+
+def test_the_cost_sentence_splits_the_money_by_component_dearest_first() -> None:
+    """The strategy penalty is not money; a component of 0.5 % or less is left out."""
+    costs = {
+        "holding": 100.0,
+        "material": 600.0,
+        "regular_hours": 295.0,
+        "backorder": 5.0,
+        "strategy_penalty": 5_000.0,
+    }
+    (first, *_) = _plan(costs=costs)
+    assert first == (
+        "The plan costs $1,000 from 2027-01 to 2027-03: material $600 (60%); "
+        "regular hours $295 (30%); holding $100 (10%)."
+    )
+    assert _plan(costs={"strategy_penalty": 50.0})[0] == (
+        "The plan costs nothing: there is no demand to serve."
+    )
+
+
+def test_each_bottleneck_stretch_is_a_sentence_with_what_an_hour_is_worth() -> None:
+    resources = _resources(
+        _month("M1", JAN, full=True, worth=2.0),
+        _month("M1", FEB, full=True, worth=3.0),
+        _month("M2", MAR, worth=2.5, load=100.0),
+        _month("M2", JAN, full=True),
+    )
+    assert _starting(_plan(resources), "Sewing", "Cutting") == [
+        "Sewing (M1) at Plant is full from 2027-01 to 2027-02; one more hour there is worth "
+        "up to $3.",
+        "Cutting (M2) at Plant is full in 2027-01; one more hour there would not lower the cost.",
+        "Cutting (M2) at Plant works all its regular hours in 2027-03; one more hour there is "
+        "worth $2.50.",
+    ]
+    assert "No resource is full in any month: capacity does not limit this plan." in _plan()
+
+
+@pytest.mark.parametrize(("stretches", "more"), [(8, []), (9, ["... and 1 more"])])
+def test_bottleneck_sentences_stop_at_eight_stretches(stretches: int, more: list[str]) -> None:
+    """One resource full every other month: one stretch per full month."""
+    months = period_range("2027-01", "2029-12")[: 2 * stretches]
+    resources = pd.DataFrame([_month("M1", m, full=i % 2 == 0) for i, m in enumerate(months)])
+    sentences = _plan(resources)
+    assert len(_starting(sentences, "Sewing (M1) at Plant is full in ")) == 8
+    assert [s[:14] for s in _starting(sentences, "... and")] == more
+    if more:
+        assert "... and 1 more binding stretches (see the bottleneck table)." in sentences
+
+
+def test_overtime_on_a_resource_that_is_not_full_is_told_most_hours_first() -> None:
+    """Overtime of half an hour or less is rounding; a full resource's overtime is told with
+    its bottleneck."""
+    resources = _resources(
+        _month("M1", JAN, overtime=4.0),
+        _month("M1", MAR, overtime=8.0),
+        _month("M2", JAN, overtime=0.5),
+        _month("M2", FEB, overtime=20.0, full=True),
+    )
+    assert _starting(_plan(resources), "Sewing (M1) works", "Cutting (M2) works") == [
+        "Sewing (M1) works 12 overtime hours from 2027-01 to 2027-03 without being full."
+    ]
+    both = _resources(_month("M1", JAN, overtime=4.0), _month("M2", FEB, overtime=5.0))
+    assert _starting(_plan(both), "Sewing (M1) works", "Cutting (M2) works") == [
+        "Cutting (M2) works 5 overtime hours in 2027-02 without being full.",
+        "Sewing (M1) works 4 overtime hours in 2027-01 without being full.",
+    ]
+
+
+def test_backlog_is_told_by_family_segment_and_month_largest_first_with_its_cause() -> None:
+    resources = _resources(_month("M2", FEB, full=True))
+    owed = [("P1", "Key", JAN, 2.0), ("P2", "Spot", FEB, 7.0)]
+    assert _starting(_plan(resources, owed=owed), "7 units", "2 units") == [
+        "7 units of Bags are owed to Spot at the end of 2027-02 (cause: capacity).",
+        "2 units of Tents are owed to Key at the end of 2027-01 (cause: cost).",
+    ]
+    fenced = _frozen(_problem(lead_time=[1, 0]), ("P2", JAN, 10.0))
+    owed = [("P1", "Key", JAN, 3.0), ("P2", "Key", JAN, 2.0)]
+    assert _starting(_plan(owed=owed, problem=fenced), "3 units", "2 units") == [
+        "3 units of Tents are owed to Key at the end of 2027-01 (cause: lead time).",
+        "2 units of Bags are owed to Key at the end of 2027-01 (cause: the frozen fence).",
+    ]
+
+
+def test_backlog_without_segments_is_owed_to_customers() -> None:
+    problem = _problem(segments=[("all", 1)])
+    sentences = _plan(owed=[("P1", "all", FEB, 4.0)], problem=problem)
+    assert "4 units of Tents are owed to customers at the end of 2027-02 (cause: cost)." in (
+        sentences
+    )
+    assert "All demand is shipped on time." in _plan(problem=problem)
+    assert "Every segment's demand is shipped on time." in _plan()
+
+
+def test_backlog_sentences_stop_at_eight_family_segment_months() -> None:
+    problem = _problem(segments=[(s, 1) for s in ("A", "B", "C")])
+    owed = [(p, s, m, 1.0) for p in ("P1",) for s in ("A", "B", "C") for m in MONTHS]
+    sentences = _plan(owed=owed, problem=problem)
+    assert len(_starting(sentences, "1 units of Tents")) == 8
+    assert "... and 1 more family-segment-months with backlog (see the late-demand table)." in (
+        sentences
+    )
+    assert not _starting(_plan(owed=owed[:8], problem=problem), "... and")
+
+
+def test_service_is_told_per_segment_in_priority_order_against_its_target() -> None:
+    problem = _problem(segments=[("Spot", 2), ("Key", 1)])
+    problem = dataclasses.replace(
+        problem, segments=problem.segments.assign(service_target=[np.nan, 0.98])
+    )
+    sentences = _plan(owed=[("P1", "Spot", MAR, 6.0)], problem=problem)
+    assert _starting(sentences, "Key (", "Spot (") == [
+        "Key (priority 1) gets 100.0% of its demand on time against a target of 98.0%.",
+        "Spot (priority 2) gets 90.0% of its demand on time.",
+    ]
+    alone = _plan(owed=[("P1", "all", MAR, 3.0)], problem=_problem(segments=[("all", 1)]))
+    assert "Customers get 95.0% of their demand on time." in alone
+
+
+def test_safety_stock_sentence_counts_products_months_and_units_below() -> None:
+    below = [
+        ("P1", JAN, 10.0, 3.0, 0.0),
+        ("P1", FEB, 10.0, 6.0, 0.0),
+        ("P2", FEB, 10.0, 1.0, 0.0),
+        ("P2", MAR, 10.0, 0.5, 0.0),
+    ]
+    assert _starting(_plan(products=below), "Safety stock", "2 products") == [
+        "2 products dip below safety stock in 3 product-months, 10 units in all; most in "
+        "2027-02, 2027-01."
+    ]
+    kept = [("P1", JAN, 10.0, 0.5, 0.0)]
+    assert "Safety stock is kept in full in every month." in _plan(products=kept)
+    assert not _starting(_plan(), "Safety stock")
+
+
+def test_subcontracting_is_told_in_units_products_and_months() -> None:
+    bought = [("P1", FEB, 0.0, 0.0, 5.0), ("P2", MAR, 0.0, 0.0, 20.0), ("P2", JAN, 0.0, 0.0, 0.5)]
+    assert _starting(_plan(products=bought), "25 units") == [
+        "25 units of 2 products are bought from subcontractors from 2027-02 to 2027-03."
+    ]
+    assert not [s for s in _plan() if "subcontractors" in s]
