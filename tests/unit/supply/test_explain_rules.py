@@ -355,6 +355,21 @@ def test_late_for_cost_names_a_routing_resource_working_all_its_regular_hours() 
     }
 
 
+def test_late_for_cost_names_every_routing_resource_at_its_regular_hours() -> None:
+    """Even a resource of a single regular hour, all of it used."""
+    problem = dataclasses.replace(
+        _problem(),
+        routings=pd.DataFrame(
+            {"product_id": ["P1", "P1"], "resource_id": ["M1", "M2"], "hours_per_unit": 1.0}
+        ),
+    )
+    resources = _resources(_month("M1", FEB, load=100.0), _month("M2", FEB, load=1.0, regular=1.0))
+    assert _late(problem, _frames([("P1", "Key", FEB, 5.0)], resources)) == {
+        ("P1", FEB): "cost: M1, M2 worked all regular hours, and overtime or building ahead "
+        "cost more than being late"
+    }
+
+
 # --- late_demand: notes on subcontracting and priority ---------------------------------------
 
 
@@ -377,7 +392,7 @@ def test_the_detail_names_higher_priority_segments_served_in_full_that_month() -
     problem = _problem(segments=[("Key", 2), ("Web", 1), ("Gold", 1), ("Spot", 3), ("Club", 3)])
     served = [
         ("P1", "Key", FEB, 10.0, 0.5),
-        ("P1", "Web", FEB, 10.0, 0.0),
+        ("P1", "Web", FEB, 1.0, 0.0),
         ("P1", "Gold", FEB, 0.0, 0.0),
         ("P1", "Club", FEB, 10.0, 0.0),
         ("P1", "Web", MAR, 10.0, 0.0),
@@ -595,6 +610,9 @@ def test_the_cost_sentence_splits_the_money_by_component_dearest_first() -> None
     assert _plan(costs={"strategy_penalty": 50.0})[0] == (
         "The plan costs nothing: there is no demand to serve."
     )
+    assert _plan(costs={"material": 0.8})[0] == (
+        "The plan costs $0.80 from 2027-01 to 2027-03: material $0.80 (100%)."
+    )
 
 
 def test_each_bottleneck_stretch_is_a_sentence_with_what_an_hour_is_worth() -> None:
@@ -717,3 +735,17 @@ def test_subcontracting_is_told_in_units_products_and_months() -> None:
         "25 units of 2 products are bought from subcontractors from 2027-02 to 2027-03."
     ]
     assert not [s for s in _plan() if "subcontractors" in s]
+
+
+def test_the_explanation_carries_the_bottleneck_and_late_tables_behind_its_sentences() -> None:
+    problem = _problem()
+    resources = _resources(_month("M1", FEB, full=True, worth=2.0))
+    frames = _frames([("P1", "Key", FEB, 5.0)], resources)
+    frames["segments"]["shipped"] = frames["segments"]["demand"] - frames["segments"]["backlog"]
+    frames["products"] = frames["products"].assign(safety_stock=0.0, below_safety_stock=0.0)
+    costs = pd.DataFrame({"component": ["material"], "period": [JAN], "amount": [100.0]})
+    explanation = explain(problem, frames, costs)
+    pd.testing.assert_frame_equal(explanation.bottlenecks, find_bottlenecks(resources))
+    pd.testing.assert_frame_equal(explanation.late, late_demand(problem, frames))
+    assert explanation.late["cause"].to_list() == ["capacity"]
+    assert explanation.reasons == []
