@@ -90,7 +90,7 @@ def _month(
 ) -> dict[str, object]:
     return {
         "resource_id": resource,
-        "name": NAMES[resource],
+        "name": NAMES.get(resource, resource),
         "site": "Plant",
         "period": period,
         "full": full,
@@ -253,6 +253,15 @@ def test_backlog_of_half_a_unit_is_rounding_not_a_late_order() -> None:
         ["P1", "Tents", "Spot", JAN]
     ]
     assert late["backlog"].to_list() == [0.6]
+    assert late.columns.to_list() == [
+        "product_id",
+        "family",
+        "segment",
+        "period",
+        "backlog",
+        "cause",
+        "detail",
+    ]
 
 
 def test_nothing_late_gives_an_empty_table_with_its_columns() -> None:
@@ -558,7 +567,8 @@ def _plan(
 
     ``owed``: (product, segment, month, backlog) for demand of 10 shipped but for the
     backlog; every other product, segment and month has demand 10, all shipped.
-    ``products``: (product, month, safety_stock, below_safety_stock, subcontract).
+    ``products``: (product, month, safety_stock, below_safety_stock, subcontract); a month
+    past the horizon adds that month to the products frame.
     """
     problem = problem or _problem()
     owes = {(p, s, m): b for p, s, m, b in owed}
@@ -573,8 +583,9 @@ def _plan(
     )
     segments.insert(1, "family", segments["product_id"].map({"P1": "Tents", "P2": "Bags"}))
     given = {(p, m): (ss, below, sub) for p, m, ss, below, sub in products}
+    months = sorted({*MONTHS, *(m for _, m in given)})
     product_frame = pd.DataFrame(
-        [(p, m, *given.get((p, m), (0.0, 0.0, 0.0))) for p in ("P1", "P2") for m in MONTHS],
+        [(p, m, *given.get((p, m), (0.0, 0.0, 0.0))) for p in ("P1", "P2") for m in months],
         columns=["product_id", "period", "safety_stock", "below_safety_stock", "subcontract"],
     )
     frames = {
@@ -648,19 +659,29 @@ def test_overtime_on_a_resource_that_is_not_full_is_told_most_hours_first() -> N
     """Overtime of half an hour or less is rounding; a full resource's overtime is told with
     its bottleneck."""
     resources = _resources(
-        _month("M1", JAN, overtime=4.0),
+        _month("M1", JAN, overtime=1.0),
         _month("M1", MAR, overtime=8.0),
         _month("M2", JAN, overtime=0.5),
         _month("M2", FEB, overtime=20.0, full=True),
     )
     assert _starting(_plan(resources), "Sewing (M1) works", "Cutting (M2) works") == [
-        "Sewing (M1) works 12 overtime hours from 2027-01 to 2027-03 without being full."
+        "Sewing (M1) works 9 overtime hours from 2027-01 to 2027-03 without being full."
     ]
     both = _resources(_month("M1", JAN, overtime=4.0), _month("M2", FEB, overtime=5.0))
     assert _starting(_plan(both), "Sewing (M1) works", "Cutting (M2) works") == [
         "Cutting (M2) works 5 overtime hours in 2027-02 without being full.",
         "Sewing (M1) works 4 overtime hours in 2027-01 without being full.",
     ]
+
+
+def test_overtime_sentences_stop_at_eight_resources() -> None:
+    """Nine resources on overtime (R1 an hour ... R9 nine hours): the one with least is left
+    out, without a '... and more' line (the resource table has them all)."""
+    resources = pd.DataFrame([_month(f"R{i}", JAN, overtime=float(i)) for i in range(1, 10)])
+    told = _starting(_plan(resources), "R")
+    assert len(told) == 8
+    assert told[0] == "R9 (R9) works 9 overtime hours in 2027-01 without being full."
+    assert not [s for s in told if s.startswith("R1 ")]
 
 
 def test_backlog_is_told_by_family_segment_and_month_largest_first_with_its_cause() -> None:
@@ -700,14 +721,14 @@ def test_backlog_sentences_stop_at_eight_family_segment_months() -> None:
 
 
 def test_service_is_told_per_segment_in_priority_order_against_its_target() -> None:
-    problem = _problem(segments=[("Spot", 2), ("Key", 1)])
+    problem = _problem(segments=[("Key", 2), ("Web", 1)])
     problem = dataclasses.replace(
         problem, segments=problem.segments.assign(service_target=[np.nan, 0.98])
     )
-    sentences = _plan(owed=[("P1", "Spot", MAR, 6.0)], problem=problem)
-    assert _starting(sentences, "Key (", "Spot (") == [
-        "Key (priority 1) gets 100.0% of its demand on time against a target of 98.0%.",
-        "Spot (priority 2) gets 90.0% of its demand on time.",
+    sentences = _plan(owed=[("P1", "Key", MAR, 6.0)], problem=problem)
+    assert _starting(sentences, "Key (", "Web (") == [
+        "Web (priority 1) gets 100.0% of its demand on time against a target of 98.0%.",
+        "Key (priority 2) gets 90.0% of its demand on time.",
     ]
     alone = _plan(owed=[("P1", "all", MAR, 3.0)], problem=_problem(segments=[("all", 1)]))
     assert "Customers get 95.0% of their demand on time." in alone
@@ -724,15 +745,23 @@ def test_safety_stock_sentence_counts_products_months_and_units_below() -> None:
         "2 products dip below safety stock in 3 product-months, 10 units in all; most in "
         "2027-02, 2027-01."
     ]
-    kept = [("P1", JAN, 10.0, 0.5, 0.0)]
+    kept = [("P1", JAN, 1.0, 0.5, 0.0)]
     assert "Safety stock is kept in full in every month." in _plan(products=kept)
     assert not _starting(_plan(), "Safety stock")
+    four = [(p, m, 10.0, 1.0, 0.0) for p in ("P1", "P2") for m in (*MONTHS, "2027-04")]
+    four[1] = ("P1", FEB, 10.0, 5.0, 0.0)
+    four[6] = ("P2", MAR, 10.0, 3.0, 0.0)
+    four[7] = ("P2", "2027-04", 10.0, 0.6, 0.0)  # April 1.6 below, January 2: no tie
+    assert _starting(_plan(products=four), "2 products") == [
+        "2 products dip below safety stock in 8 product-months, 14 units in all; most in "
+        "2027-02, 2027-03, 2027-01."
+    ]
 
 
 def test_subcontracting_is_told_in_units_products_and_months() -> None:
-    bought = [("P1", FEB, 0.0, 0.0, 5.0), ("P2", MAR, 0.0, 0.0, 20.0), ("P2", JAN, 0.0, 0.0, 0.5)]
-    assert _starting(_plan(products=bought), "25 units") == [
-        "25 units of 2 products are bought from subcontractors from 2027-02 to 2027-03."
+    bought = [("P1", FEB, 0.0, 0.0, 1.0), ("P2", MAR, 0.0, 0.0, 20.0), ("P2", JAN, 0.0, 0.0, 0.5)]
+    assert _starting(_plan(products=bought), "21 units") == [
+        "21 units of 2 products are bought from subcontractors from 2027-02 to 2027-03."
     ]
     assert not [s for s in _plan() if "subcontractors" in s]
 
