@@ -86,7 +86,7 @@ def explain(
     sentences = [
         *_cost_sentences(problem, costs, money),
         *_bottleneck_sentences(bottlenecks, money),
-        *_overtime_sentences(frames["resources"], bottlenecks),
+        *_overtime_sentences(frames["resources"]),
         *_backlog_sentences(late, problem),
         *_service_sentences(frames["segments"], problem),
         *_safety_stock_sentences(frames["products"]),
@@ -353,7 +353,8 @@ def _bottleneck_sentences(bottlenecks: pd.DataFrame, money: Money) -> list[str]:
     return sentences
 
 
-def _overtime_sentences(resources: pd.DataFrame, bottlenecks: pd.DataFrame) -> list[str]:
+def _overtime_sentences(resources: pd.DataFrame) -> list[str]:
+    """Overtime on resources that are not full (a full one's is told with its bottleneck)."""
     used = resources[(resources["overtime"] > 0.5) & ~resources["full"]]
     if used.empty:
         return []

@@ -99,6 +99,27 @@ def test_a_target_that_is_not_a_number_is_not_measured() -> None:
     assert math.isnan(card.loc[0, "target"])
 
 
+@pytest.mark.parametrize("products_first", [True, False])
+def test_a_name_that_is_a_family_and_a_product_is_scored_as_the_family(
+    products_first: bool,
+) -> None:
+    """Product B renamed "Tents", the family of product A: a target on "Tents" is looked
+    up in SCOPE_KINDS order (family before product), whatever the ledger's row order."""
+    plain = ledger()
+    clash = plain.copy()
+    clash.loc[(clash["scope_kind"] == "product") & (clash["scope"] == "B"), "scope"] = "Tents"
+    is_product = clash["scope_kind"] == "product"
+    first, then = (clash[is_product], clash[~is_product])
+    clash = pd.concat([first, then] if products_first else [then, first], ignore_index=True)
+    targets = pd.DataFrame([("2027", "revenue", "Tents", 100.0)], columns=TARGET_COLUMNS)
+    (row,) = score(targets, clash, basis_periods=MONTHS).to_dict("records")
+    family = score(targets, plain, basis_periods=MONTHS)["value"].iloc[0]
+    product_b = score(targets.assign(scope="B"), plain, basis_periods=MONTHS)["value"].iloc[0]
+    assert family != product_b
+    assert row["scope_kind"] == "family"
+    assert row["value"] == family
+
+
 # --- gaps in units and money ---------------------------------------------------------------------
 
 
