@@ -79,7 +79,7 @@ def main() -> None:
             reconcile.evaluate_book(book)
 
         rows.append(("evaluate plan", _times(evaluate, args.repeat)))
-        names = [v["name"] for v in scenarios.list_scenarios(db)]
+        names = [v.name for v in scenarios.list_scenarios(db)]
         for name in names:
             rows.append(
                 (

@@ -93,7 +93,7 @@ def test_scenarios_store_changes_only_and_follow_a_corrected_base(planned: Datab
         [scenarios.change_from_text("demand pct=20 family=Tents from=2027-01 to=2027-02")],
         actor="exec",
     )
-    assert "Tents" in surge["changes"][0] and "20" in surge["changes"][0]
+    assert "Tents" in surge.changes[0] and "20" in surge.changes[0]
     base = supply.stored_plan(planned).tables["products"]
     run = scenarios.run(planned, "surge", actor="exec")
     assert run.status == "optimal" and run.evaluation is not None
@@ -152,20 +152,21 @@ def test_capacity_loss_new_product_compare_and_promote(planned: Database) -> Non
     new = products[products["product_id"] == "TN-900"].set_index("period")["demand"]
     assert new["2026-12"] == 0.0 and new["2027-03"] > 0.0
     result = scenarios.compare(planned, ["base", "cut-down", "launch"])
-    measures = result["measures"]
+    measures = result.measures
     assert list(measures.columns[:3]) == ["base", "cut-down", "launch"]
     delta = measures["launch - base"]["production (units)"]
     assert delta == pytest.approx(
         measures["launch"]["production (units)"] - measures["base"]["production (units)"]
     )
-    assert "Tents" in set(result["families"]["family"])
+    assert "Tents" in set(result.families["family"])
     promoted = scenarios.promote(planned, "launch", actor="exec")
-    assert promoted["plan_of_record"] == launch.version_id
+    assert promoted.cycle.plan_version_id == launch.version_id
+    assert promoted.to_dict()["plan_of_record"] == launch.version_id
     assert cycle.status(planned).plan_version_id == launch.version_id
     with pytest.raises(Conflict, match="plan of record"):
         scenarios.delete(planned, "launch", actor="exec")
     scenarios.delete(planned, "cut-down", actor="exec")
-    assert [v["name"] for v in scenarios.list_scenarios(planned)] == ["launch"]
+    assert [v.name for v in scenarios.list_scenarios(planned)] == ["launch"]
 
 
 def test_bad_changes_name_the_change_and_field(planned: Database) -> None:

@@ -219,7 +219,7 @@ def test_exceptions_in_rank_order_and_by_owner(reader: ClientFor) -> None:
 def test_another_plan_version(reader: ClientFor) -> None:
     finance = reader("finance")
     db = database_of(finance)
-    surge = scenarios.show(db, "peak-surge")["plan_version"]
+    surge = scenarios.show(db, "peak-surge").plan_version_id
     page = finance.get("/money", params={"version": surge}).text
     assert f"Plan version {surge} " in page
     evaluation = reconcile.evaluate_kept(db, version_id=surge)
@@ -253,13 +253,11 @@ def test_the_list_shows_every_scenario_with_its_headline(reader: ClientFor) -> N
     page = viewer.get("/scenarios").text
     assert 'data-testid="scenarios"' in page
     listed = [name for name, _ in rows_with(page, "data-scenario")]
-    stored = [s["name"] for s in scenarios.list_scenarios(database_of(viewer))]
+    stored = [s.name for s in scenarios.list_scenarios(database_of(viewer))]
     assert listed == [scenarios.BASE, *stored]
-    surge = next(
-        s for s in scenarios.list_scenarios(database_of(viewer)) if s["name"] == "peak-surge"
-    )
+    surge = next(s for s in scenarios.list_scenarios(database_of(viewer)) if s.name == "peak-surge")
     cells = dict(rows_with(page, "data-scenario"))["peak-surge"]
-    assert fmt.money(surge["summary"]["money"]["revenue"]) in cells
+    assert fmt.money(surge.summary["money"]["revenue"]) in cells
     # A viewer reads: no form, no buttons.
     assert 'data-testid="scenario-form"' not in page
     assert ">Run</button>" not in page and ">Promote</button>" not in page
@@ -301,9 +299,9 @@ def test_supply_creates_runs_and_deletes_a_scenario_in_the_supply_review(
         },
         {"kind": "demand", "pct": -10.0, "segment": "Online"},
     ]
-    assert stored["changes"] == [describe(parse_change(c)) for c in expected]
-    assert stored["description"] == SURGE_FORM["description"]
-    assert stored["plan_version"] is None
+    assert stored.changes == [describe(parse_change(c)) for c in expected]
+    assert stored.description == SURGE_FORM["description"]
+    assert stored.plan_version_id is None
 
     # A wrong number is refused with the field named.
     wrong = supply.post("/scenarios", data={"name": "x", "demand_pct": "lots"}, headers=HX)
@@ -314,13 +312,13 @@ def test_supply_creates_runs_and_deletes_a_scenario_in_the_supply_review(
     ran = supply.post("/scenarios/tents-surge/run", headers=HX)
     assert ran.status_code == 204 and "ok=" in ran.headers["HX-Redirect"]
     stored = scenarios.show(db, "tents-surge")
-    assert stored["plan_version"] is not None and stored["summary"]["status"] == "optimal"
+    assert stored.plan_version_id is not None and stored.status == "optimal"
     cells = dict(rows_with(supply.get("/scenarios").text, "data-scenario"))["tents-surge"]
-    assert fmt.money(stored["summary"]["money"]["revenue"]) in cells
+    assert fmt.money(stored.summary["money"]["revenue"]) in cells
 
     gone = supply.post("/scenarios/tents-surge/delete", follow_redirects=False)
     assert gone.status_code == 303
-    assert "tents-surge" not in [s["name"] for s in scenarios.list_scenarios(db)]
+    assert "tents-surge" not in [s.name for s in scenarios.list_scenarios(db)]
 
 
 def test_a_new_product_and_a_strategy_from_the_form(client: ClientFor) -> None:
@@ -352,9 +350,7 @@ def test_a_new_product_and_a_strategy_from_the_form(client: ClientFor) -> None:
         },
         {"kind": "strategy", "strategy": "level"},
     ]
-    assert scenarios.show(db, "ultralight")["changes"] == [
-        describe(parse_change(c)) for c in expected
-    ]
+    assert scenarios.show(db, "ultralight").changes == [describe(parse_change(c)) for c in expected]
 
 
 def test_sales_is_refused_with_the_message_shown(client: ClientFor) -> None:
@@ -369,7 +365,7 @@ def test_sales_is_refused_with_the_message_shown(client: ClientFor) -> None:
     assert "sales may not create and run scenarios" in error_text(plain)
     promote = sales.post("/scenarios/peak-surge/promote", headers=HX)
     assert promote.status_code == 403 and "may not promote a scenario" in error_text(promote)
-    assert "tents-surge" not in [s["name"] for s in scenarios.list_scenarios(db)]
+    assert "tents-surge" not in [s.name for s in scenarios.list_scenarios(db)]
 
 
 def test_compare_two_demo_scenarios(reader: ClientFor) -> None:
@@ -383,12 +379,12 @@ def test_compare_two_demo_scenarios(reader: ClientFor) -> None:
     page = response.text
     assert 'data-testid="comparison"' in page and 'data-testid="compare-chart"' in page
     result = scenarios.compare(db, ["base", "sewing-line-down"])
-    measures = result["measures"]
+    measures = result.measures
     rows = dict(rows_with(page, "data-measure"))
     assert list(rows) == measures.index.tolist()
     delta = "sewing-line-down - base"
     revenue = rows["revenue"]
-    assert revenue[1:3] == [fmt.money(measures.at["revenue", n]) for n in result["scenarios"]]
+    assert revenue[1:3] == [fmt.money(measures.at["revenue", n]) for n in result.scenarios]
     assert revenue[3] == fmt.money(measures.at["revenue", delta], sign=True)
     cost = rows["plan cost"]
     assert cost[3] == fmt.money(measures.at["plan cost", delta], sign=True)
@@ -398,7 +394,7 @@ def test_compare_two_demo_scenarios(reader: ClientFor) -> None:
     assert [t["name"] for t in fig["data"]] == ["base", "sewing-line-down"]
     down = trace(fig, "sewing-line-down")
     assert down["y"][0] == pytest.approx(measures.at["revenue", "sewing-line-down"])
-    top = result["families"]["family"].iloc[0]
+    top = result.families["family"].iloc[0]
     assert f'<th scope="row">{html.escape(top)}</th>' in page
     # The form's HTMX request gets the comparison only (kept since the first request).
     part = executive.get("/scenarios/compare", params=names, headers=HX)
@@ -424,7 +420,7 @@ def test_promote_as_executive_in_the_executive_review(client: ClientFor) -> None
     assert ">Promote</button>" in executive.get("/scenarios").text
     done = executive.post("/scenarios/peak-surge/promote", follow_redirects=False)
     assert done.status_code == 303, done.text
-    version = scenarios.show(db, "peak-surge")["plan_version"]
+    version = scenarios.show(db, "peak-surge").plan_version_id
     status = cycle.status(db)
     assert status.plan_version_id == version and status.stage == "published"
     followed = executive.get(done.headers["location"]).text

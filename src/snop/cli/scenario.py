@@ -56,9 +56,9 @@ def create(
     if ready_made:
         made = scenarios.create_ready_made(database, actor=actor())
         if as_json:
-            print_json(made)
+            print_json([m.to_dict() for m in made])
             return
-        names = ", ".join(m["name"] for m in made) or "none (they exist already)"
+        names = ", ".join(m.name for m in made) or "none (they exist already)"
         console.print(f"Ready-made scenarios created: {names}.", highlight=False)
         return
     if name is None:
@@ -68,12 +68,12 @@ def create(
         changes += json.loads(file.read_text())
     view = scenarios.create(database, name, changes, actor=actor(), description=description)
     if as_json:
-        print_json(view)
+        print_json(view.to_dict())
         return
-    console.print(f"Scenario '{view['name']}' created:", highlight=False)
-    for sentence in view["changes"]:
+    console.print(f"Scenario '{view.name}' created:", highlight=False)
+    for sentence in view.changes:
         console.print(f"  - {sentence}", highlight=False, soft_wrap=True)
-    console.print(f'Run it with `snop scenario run "{view["name"]}"`.', highlight=False)
+    console.print(f'Run it with `snop scenario run "{view.name}"`.', highlight=False)
 
 
 @app.command()
@@ -105,20 +105,20 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Every scenario, its changes and its last run's figures."""
     views = scenarios.list_scenarios(open_db(db))
     if as_json:
-        print_json(views)
+        print_json([v.to_dict() for v in views])
         return
     if not views:
         console.print("No scenarios yet: `snop scenario create NAME --change ...`.")
         return
     rows = [
         {
-            "name": v["name"],
-            "changes": "; ".join(v["changes"]),
-            "run": (v["run_at"] or "not run")[:16],
-            "status": v["summary"].get("status", ""),
-            "revenue": v["summary"].get("money", {}).get("revenue"),
-            "gross margin": v["summary"].get("money", {}).get("gross_margin"),
-            "promoted": "yes" if v["promoted_at"] else "",
+            "name": v.name,
+            "changes": "; ".join(v.changes),
+            "run": "not run" if v.run_at is None else v.run_at.isoformat()[:16],
+            "status": v.status or "",
+            "revenue": v.summary.get("money", {}).get("revenue"),
+            "gross margin": v.summary.get("money", {}).get("gross_margin"),
+            "promoted": "yes" if v.promoted_at else "",
         }
         for v in views
     ]
@@ -134,16 +134,16 @@ def show(
     """One scenario: its changes, when it ran, its figures."""
     view = scenarios.show(open_db(db), name)
     if as_json:
-        print_json(view)
+        print_json(view.to_dict())
         return
-    console.print(f"[bold]{view['name']}[/] by {view['created_by']}", highlight=False)
-    if view["description"]:
-        console.print(view["description"], highlight=False)
-    for sentence in view["changes"]:
+    console.print(f"[bold]{view.name}[/] by {view.created_by}", highlight=False)
+    if view.description:
+        console.print(view.description, highlight=False)
+    for sentence in view.changes:
         console.print(f"  - {sentence}", highlight=False, soft_wrap=True)
-    summary = view["summary"]
+    summary = view.summary
     if summary:
-        console.print(f"Last run: plan version {view['plan_version']}, {summary.get('status')}")
+        console.print(f"Last run: plan version {view.plan_version_id}, {summary.get('status')}")
         for sentence in summary.get("explanation", []):
             console.print(f"  - {sentence}", highlight=False, soft_wrap=True)
 
@@ -158,17 +158,9 @@ def compare(
 ) -> None:
     """Scenarios side by side: money, service, stock and targets, with their differences."""
     result = scenarios.compare(open_db(db), names)
-    measures: pd.DataFrame = result["measures"]
-    families: pd.DataFrame = result["families"]
+    measures, families = result.measures, result.families
     if as_json:
-        print_json(
-            {
-                "scenarios": result["scenarios"],
-                "plan_versions": result["plan_versions"],
-                "measures": records(measures.rename_axis("measure").reset_index()),
-                "families": records(families),
-            }
-        )
+        print_json(result.to_dict())
         return
     table = Table(title="Scenarios compared (differences against the first)", title_justify="left")
     table.add_column("measure")
@@ -194,13 +186,13 @@ def promote(
     as_json: JsonOption = False,
 ) -> None:
     """Make a scenario's plan the cycle's plan of record."""
-    view = scenarios.promote(open_db(db), name, actor=actor())
+    promoted = scenarios.promote(open_db(db), name, actor=actor())
     if as_json:
-        print_json(view)
+        print_json(promoted.to_dict())
         return
     console.print(
-        f"Scenario '{name}' promoted: plan version {view['plan_of_record']} is the plan of "
-        f"record of cycle {view['period']}.",
+        f"Scenario '{name}' promoted: plan version {promoted.cycle.plan_version_id} is the "
+        f"plan of record of cycle {promoted.cycle.period}.",
         highlight=False,
     )
 

@@ -344,7 +344,7 @@ def _scenarios(db: Database, actor: Actor, report: Progress) -> list[dict[str, A
         parsed = [scenarios.change_from_text(text) for text in changes]
         scenarios.create(db, name, parsed, actor=actor, description=description)
     scenarios.create_ready_made(db, actor=actor)
-    names = [view["name"] for view in scenarios.list_scenarios(db)]
+    names = [view.name for view in scenarios.list_scenarios(db)]
     results = scenarios.run_many(
         db, names, actor=actor, progress=_tagged(report, "running the scenarios")
     )

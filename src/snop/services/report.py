@@ -78,17 +78,21 @@ def pack_inputs(
                 .order_by(Decision.due_date, Decision.id)
             )
         ]
-    ran = [v for v in scenarios.list_scenarios(db) if v["summary"].get("status") == "optimal"]
+    ran = [v for v in scenarios.list_scenarios(db) if v.status == "optimal"]
     measures: pd.DataFrame | None = None
     if ran:
-        compared = scenarios.compare(db, [scenarios.BASE, *[v["name"] for v in ran]])
-        measures = compared["measures"]
+        compared = scenarios.compare(db, [scenarios.BASE, *[v.name for v in ran]])
+        measures = compared.measures
     try:
         simulation: dict[str, Any] | None = simulate.latest_simulation(db)
     except NotFound:
         simulation = None
     return dataclasses.replace(
-        inputs, measures=measures, scenarios=ran, decisions=decisions, simulation=simulation
+        inputs,
+        measures=measures,
+        scenarios=[v.to_dict() for v in ran],
+        decisions=decisions,
+        simulation=simulation,
     )
 
 

@@ -107,7 +107,7 @@ def create(
     *,
     actor: Actor,
     description: str = "",
-) -> dict[str, Any]:
+) -> ScenarioView:
     """Store a new scenario (its changes only); names are unique, ``base`` is reserved."""
     name = name.strip()
     if not name or name == BASE:
@@ -143,7 +143,7 @@ def create(
         return _view(scenario)
 
 
-def create_ready_made(db: Database, *, actor: Actor) -> list[dict[str, Any]]:
+def create_ready_made(db: Database, *, actor: Actor) -> list[ScenarioView]:
     """The pessimistic and optimistic scenarios from the forecast's intervals (if missing)."""
     made = []
     with db.sessions.begin() as s:
@@ -162,20 +162,60 @@ def create_ready_made(db: Database, *, actor: Actor) -> list[dict[str, Any]]:
     return made
 
 
-def _view(scenario: Scenario) -> dict[str, Any]:
-    changes = [describe(parse_change(c)) for c in scenario.changes]
-    return {
-        "name": scenario.name,
-        "description": scenario.description,
-        "changes": changes,
-        "created_by": scenario.created_by,
-        "created_at": _iso(scenario.created_at),
-        "run_at": _iso(scenario.run_at),
-        "plan_version": scenario.plan_version_id,
-        "promoted_at": _iso(scenario.promoted_at),
-        "summary": scenario.summary,
-        "version": scenario.version,
-    }
+@dataclass(frozen=True, slots=True)
+class ScenarioView:
+    """A scenario: its changes in words and its last run's headline."""
+
+    name: str
+    description: str
+    changes: list[str]
+    """Each change in words (`describe`)."""
+    created_by: str
+    created_at: dt.datetime | None
+    run_at: dt.datetime | None
+    """None before the scenario has run."""
+    plan_version_id: int | None
+    """The plan version of its last run."""
+    promoted_at: dt.datetime | None
+    summary: dict[str, Any]
+    """The last run's status, first sentences and headline, as stored; empty before a run."""
+    version: int
+
+    @property
+    def status(self) -> str | None:
+        """The last run's plan status (``optimal``, ...); None before a run."""
+        value = self.summary.get("status")
+        return None if value is None else str(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "changes": self.changes,
+            "created_by": self.created_by,
+            "created_at": _iso(self.created_at),
+            "run_at": _iso(self.run_at),
+            "plan_version": self.plan_version_id,
+            "promoted_at": _iso(self.promoted_at),
+            "summary": self.summary,
+            "version": self.version,
+        }
+
+
+def _view(scenario: Scenario) -> ScenarioView:
+    return ScenarioView(
+        name=scenario.name,
+        description=scenario.description,
+        changes=[describe(parse_change(c)) for c in scenario.changes],
+        created_by=scenario.created_by,
+        created_at=scenario.created_at,
+        run_at=scenario.run_at,
+        plan_version_id=scenario.plan_version_id,
+        promoted_at=scenario.promoted_at,
+        summary=dict(scenario.summary),
+        version=scenario.version,
+    )
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -219,13 +259,13 @@ DEFAULT_FORM_HORIZON = 18
 """Months offered by `choices` when no plan has been run yet."""
 
 
-def list_scenarios(db: Database) -> list[dict[str, Any]]:
+def list_scenarios(db: Database) -> list[ScenarioView]:
     """Every scenario with its changes in words and its last run's headline."""
     with db.sessions.begin() as s:
         return [_view(sc) for sc in cycle_store.scenarios(s)]
 
 
-def show(db: Database, name: str) -> dict[str, Any]:
+def show(db: Database, name: str) -> ScenarioView:
     """One scenario."""
     with db.sessions.begin() as s:
         return _view(_scenario(s, name))
@@ -341,7 +381,32 @@ def _summary(evaluation: Evaluation | None, status: object, sentences: list[str]
     return summary
 
 
-def compare(db: Database, names: Sequence[str]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Two or more scenarios side by side (`compare`)."""
+
+    scenarios: list[str]
+    """The names compared, the first being the one the others are held against."""
+    plan_versions: dict[str, int]
+    """Each name's plan version."""
+    measures: pd.DataFrame
+    """Index: measure (revenue, gross margin, ..., fill rate <segment>, targets <status>);
+    columns: each scenario, then ``<name> - <first>`` for each other one."""
+    families: pd.DataFrame
+    """Columns: family, then ``<name> demand``, ``<name> production``, ``<name> late``
+    (units over the horizon, against the first); the families differing most first."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the frames as records, the measures' index as ``measure``."""
+        return {
+            "scenarios": self.scenarios,
+            "plan_versions": self.plan_versions,
+            "measures": records(self.measures.rename_axis("measure").reset_index()),
+            "families": records(self.families),
+        }
+
+
+def compare(db: Database, names: Sequence[str]) -> Comparison:
     """Two or more scenarios (``base`` = the plan of record) side by side.
 
     Returns the headline measures per scenario with their difference from the first, and
@@ -360,12 +425,7 @@ def compare(db: Database, names: Sequence[str]) -> dict[str, Any]:
     for name in names[1:]:
         measures[f"{name} - {first}"] = measures[name] - measures[first]
     families = _family_differences(books, names)
-    return {
-        "scenarios": list(names),
-        "plan_versions": versions,
-        "measures": measures,
-        "families": families,
-    }
+    return Comparison(list(names), versions, measures, families)
 
 
 def _version_of(s: Session, name: str) -> int:
@@ -449,7 +509,19 @@ def delete(db: Database, name: str, *, actor: Actor) -> None:
         s.delete(scenario)
 
 
-def promote(db: Database, name: str, *, actor: Actor) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    """A scenario promoted, and the cycle with its plan as the plan of record."""
+
+    scenario: str
+    cycle: cycle_service.CycleView
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``scenario`` and the cycle's fields (`CycleView.to_dict`)."""
+        return {"scenario": self.scenario, **self.cycle.to_dict()}
+
+
+def promote(db: Database, name: str, *, actor: Actor) -> Promotion:
     """Make the scenario's last plan the cycle's plan of record (replacing any before it)."""
     with db.sessions.begin() as s:
         who = require(s, actor, Action.PROMOTE)
@@ -466,7 +538,7 @@ def promote(db: Database, name: str, *, actor: Actor) -> dict[str, Any]:
             details={"plan_version": version},
         )
     view = cycle_service.publish(db, actor=actor, version_id=version, replace=True)
-    return {"scenario": name, **view.to_dict()}
+    return Promotion(name, view)
 
 
 def tradeoff(

@@ -26,14 +26,16 @@ router = make_router("scenarios")
 @router.get("/api/scenarios", response_model=ScenariosRead)
 def scenario_list(who: Who, db: Db) -> dict[str, Any]:
     """Every scenario with its changes and last run."""
-    return {"scenarios": plain(scenarios.list_scenarios(db))}
+    return {"scenarios": plain([v.to_dict() for v in scenarios.list_scenarios(db)])}
 
 
 @router.post("/api/scenarios", status_code=201, response_model=ScenarioRead)
 def scenario_create(body: ScenarioIn, who: Who, db: Db) -> dict[str, Any]:
     """Create a scenario (only its changes are stored)."""
     return obj(
-        scenarios.create(db, body.name, body.changes, actor=who, description=body.description)
+        scenarios.create(
+            db, body.name, body.changes, actor=who, description=body.description
+        ).to_dict()
     )
 
 
@@ -45,8 +47,8 @@ def scenario_compare(
 ) -> dict[str, Any]:
     """Scenarios side by side ('base' is the plan of record)."""
     result = scenarios.compare(db, names)
-    measures = result["measures"].rename_axis("measure").reset_index()
-    return {"measures": plain(measures), "families": plain(result["families"])}
+    measures = result.measures.rename_axis("measure").reset_index()
+    return {"measures": plain(measures), "families": plain(result.families)}
 
 
 @router.post("/api/scenarios/{name}/run", response_model=ScenarioRunRead)
@@ -58,7 +60,7 @@ def scenario_run(name: str, who: Who, db: Db) -> dict[str, Any]:
 @router.post("/api/scenarios/{name}/promote", response_model=PromotedRead)
 def scenario_promote(name: str, who: Who, db: Db) -> dict[str, Any]:
     """Make a scenario's plan the plan of record (executives)."""
-    return obj(scenarios.promote(db, name, actor=who))
+    return obj(scenarios.promote(db, name, actor=who).to_dict())
 
 
 @router.delete("/api/scenarios/{name}", response_model=DeletedRead)

@@ -27,7 +27,7 @@ def cycle_page(request: Request, who: deps.User, db: deps.Db) -> HTMLResponse:
 
 def _context(db: Database, **extra: Any) -> dict[str, Any]:
     view = cycle.status(db)
-    names = [s["name"] for s in scenarios.list_scenarios(db)]
+    names = [s.name for s in scenarios.list_scenarios(db)]
     versions = supply.plan_versions(db).head(10).to_dict("records")
     context: dict[str, Any] = dict(
         comments=collab.list_comments(db)[-50:][::-1],

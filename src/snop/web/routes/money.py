@@ -107,9 +107,9 @@ def version_choices(db: Database) -> list[dict[str, Any]]:
     """Feasible plan versions, newest first, named by their scenario when they have one."""
     table = supply.plan_versions(db)
     names = {
-        int(s["plan_version"]): s["name"]
+        s.plan_version_id: s.name
         for s in scenarios.list_scenarios(db)
-        if s["plan_version"] is not None
+        if s.plan_version_id is not None
     }
     out = []
     for row in table[table["status"] == "optimal"].to_dict("records"):

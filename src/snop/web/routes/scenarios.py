@@ -118,7 +118,7 @@ def scenario_create(
     return deps.done(
         request,
         "/scenarios",
-        f"Scenario '{view['name']}' created with {len(view['changes'])} change(s): run it to "
+        f"Scenario '{view.name}' created with {len(view.changes)} change(s): run it to "
         "see its plan.",
     )
 
@@ -138,12 +138,12 @@ def scenario_run(request: Request, who: deps.User, db: deps.Db, name: str) -> Re
 @router.post("/scenarios/{name:path}/promote")
 def scenario_promote(request: Request, who: deps.User, db: deps.Db, name: str) -> Response:
     """Make a scenario's plan the cycle's plan of record."""
-    view = scenarios.promote(db, name, actor=who)
+    promoted = scenarios.promote(db, name, actor=who)
     return deps.done(
         request,
         "/scenarios",
-        f"Scenario '{name}' promoted: plan version {view.get('plan_of_record')} is the "
-        f"plan of record of cycle {view.get('period')}.",
+        f"Scenario '{name}' promoted: plan version {promoted.cycle.plan_version_id} is the "
+        f"plan of record of cycle {promoted.cycle.period}.",
     )
 
 
@@ -250,15 +250,15 @@ def scenario_rows(db: Database) -> list[dict[str, Any]]:
     for s in scenarios.list_scenarios(db):
         rows.append(
             _row(
-                name=s["name"],
-                description=s["description"],
-                changes=s["changes"],
-                summary=s["summary"] or {},
-                plan_version=s["plan_version"],
-                run_at=s["run_at"],
-                promoted=s["promoted_at"] is not None,
+                name=s.name,
+                description=s.description,
+                changes=s.changes,
+                summary=s.summary,
+                plan_version=s.plan_version_id,
+                run_at=None if s.run_at is None else s.run_at.isoformat(),
+                promoted=s.promoted_at is not None,
                 base=False,
-                created_by=s["created_by"],
+                created_by=s.created_by,
             )
         )
     return rows
@@ -429,10 +429,10 @@ def _delta(value: Any, unit: str, better: str) -> dict[str, str]:
     return {"text": text or "0", "css": css}
 
 
-def compare_view(result: dict[str, Any]) -> dict[str, Any]:
+def compare_view(result: scenarios.Comparison) -> dict[str, Any]:
     """`scenarios.compare` formatted: measures with deltas, families, two charts."""
-    names: list[str] = list(result["scenarios"])
-    measures: pd.DataFrame = result["measures"]
+    names: list[str] = list(result.scenarios)
+    measures = result.measures
     first = names[0]
     others = names[1:]
     rows = []
@@ -448,7 +448,7 @@ def compare_view(result: dict[str, Any]) -> dict[str, Any]:
                 ],
             }
         )
-    families: pd.DataFrame = result["families"]
+    families = result.families
     family_rows = []
     for r in families.to_dict("records"):
         family_rows.append(
@@ -468,7 +468,7 @@ def compare_view(result: dict[str, Any]) -> dict[str, Any]:
         "names": names,
         "first": first,
         "others": others,
-        "versions": {str(k): int(v) for k, v in result["plan_versions"].items()},
+        "versions": {str(k): int(v) for k, v in result.plan_versions.items()},
         "rows": rows,
         "families": family_rows,
         "money_figure": charts.compare_figure(measures, names),
