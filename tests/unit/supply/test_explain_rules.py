@@ -732,6 +732,14 @@ def test_service_is_told_per_segment_in_priority_order_against_its_target() -> N
     ]
     alone = _plan(owed=[("P1", "all", MAR, 3.0)], problem=_problem(segments=[("all", 1)]))
     assert "Customers get 95.0% of their demand on time." in alone
+    # Demand rows without a segment (filled with "all" by the service) next to named ones:
+    # every segment is still told, whatever sorts after "all".
+    mixed = _plan(problem=_problem(segments=[("Key", 1), ("all", 2), ("web", 2)]))
+    assert _starting(mixed, "Key (", "Customers", "web (") == [
+        "Key (priority 1) gets 100.0% of its demand on time.",
+        "Customers get 100.0% of their demand on time.",
+        "web (priority 2) gets 100.0% of its demand on time.",
+    ]
 
 
 def test_safety_stock_sentence_counts_products_months_and_units_below() -> None:
