@@ -259,7 +259,8 @@ def test_closing_a_month_holds_actuals_against_the_plan_of_record(
     )
     status = cycle.status(planned)
     assert status.period == "2026-12" and status.plan_version_id is None
-    assert status.closed[0]["period"] == "2026-11"
+    assert status.closed[0].period == "2026-11"
+    assert status.to_dict()["closed"][0]["period"] == "2026-11"
     lines = cycle.review_sentences(report.review)
     assert any("kept to plan" in line for line in lines)
 

@@ -55,7 +55,7 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
     )
     console.print(f"[bold]Cycle {view.period}[/]: {record}", highlight=False)
     if view.stages:
-        stages = pd.DataFrame(view.stages)
+        stages = pd.DataFrame([s.to_dict() for s in view.stages])
         stages["signed_off_at"] = stages["signed_off_at"].fillna("").str[:16]
         marker = stages["stage"].eq(view.stage).map({True: "->", False: ""})
         print_frame(
@@ -65,7 +65,8 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
             title="Stages",
         )
     if view.closed:
-        print_frame(pd.DataFrame(view.closed), title="Closed months", percent=_PERCENT)
+        closed = pd.DataFrame([c.to_dict() for c in view.closed])
+        print_frame(closed, title="Closed months", percent=_PERCENT)
 
 
 _PERCENT = [
@@ -87,11 +88,11 @@ def advance(
     database = open_db(db)
     result = cycle_service.advance(database, actor=actor(), note=note)
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
     console.print(
-        f"{result['signed_off'].replace('_', ' ').capitalize()} signed off; the cycle is in "
-        f"{result['stage'].replace('_', ' ')}.",
+        f"{result.signed_off.replace('_', ' ').capitalize()} signed off; the cycle is in "
+        f"{result.stage.replace('_', ' ')}.",
         highlight=False,
     )
 
@@ -107,9 +108,9 @@ def reopen(
     database = open_db(db)
     result = cycle_service.reopen(database, actor=actor(), stage=stage, reason=reason)
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
-    withdrawn = result["withdrawn_plan"]
+    withdrawn = result.withdrawn_plan
     extra = f"; plan version {withdrawn} is no longer the plan of record" if withdrawn else ""
     console.print(f"{stage} reopened{extra}.", highlight=False)
 
@@ -120,13 +121,13 @@ def health(db: DbOption = None, as_json: JsonOption = False) -> None:
     database = open_db(db)
     report = cycle_service.data_health(database, actor=actor())
     if as_json:
-        print_json(report)
+        print_json(report.to_dict())
         return
-    if not report["findings"]:
-        console.print(f"Cycle {report['period']}: the data has no gaps snop can see.")
+    if not report.findings:
+        console.print(f"Cycle {report.period}: the data has no gaps snop can see.")
         return
-    rows = [{**f, "examples": ", ".join(map(str, f["examples"]))} for f in report["findings"]]
-    print_frame(pd.DataFrame(rows), title=f"Data health, cycle {report['period']}")
+    rows = [{**f.to_dict(), "examples": ", ".join(map(str, f.examples))} for f in report.findings]
+    print_frame(pd.DataFrame(rows), title=f"Data health, cycle {report.period}")
 
 
 @app.command("simulate-month")

@@ -47,6 +47,52 @@ _MONTHLY_SHEETS = ("demand_history", "production")
 
 
 @dataclass(frozen=True, slots=True)
+class StageView:
+    """One stage of a cycle: its owner, due date and sign-off."""
+
+    stage: str
+    title: str
+    owner: str
+    """The owner role's name."""
+    due: dt.date | None
+    status: str
+    """``waiting``, ``open`` or ``signed_off``."""
+    signed_off_by: str | None
+    signed_off_at: dt.datetime | None
+    note: str | None
+    version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "stage": self.stage,
+            "title": self.title,
+            "owner": self.owner,
+            "due": _iso(self.due),
+            "status": self.status,
+            "signed_off_by": self.signed_off_by,
+            "signed_off_at": _iso(self.signed_off_at),
+            "note": self.note,
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedMonth:
+    """A closed month: its plan of record and what closing it found (`close`'s review)."""
+
+    period: str
+    plan_version_id: int | None
+    review: dict[str, Any]
+    """The review's figures (plan_adherence, orders, planned_demand, demand_wape_lag1,
+    demand_bias_lag1, fill_rate, planned_fill_rate), without its plan version."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: period, plan_of_record, then the review's figures."""
+        return {"period": self.period, "plan_of_record": self.plan_version_id} | self.review
+
+
+@dataclass(frozen=True, slots=True)
 class CycleView:
     """The open cycle and the ones closed before it."""
 
@@ -54,21 +100,25 @@ class CycleView:
     plan_version_id: int | None
     published_at: dt.datetime | None
     published_by: str | None
-    closed: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[ClosedMonth] = field(default_factory=list)
     stage: str = "data_gathering"
-    stages: list[dict[str, Any]] = field(default_factory=list)
+    stages: list[StageView] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "period": self.period,
             "stage": self.stage,
-            "stages": self.stages,
+            "stages": [s.to_dict() for s in self.stages],
             "plan_of_record": self.plan_version_id,
-            "published_at": None if self.published_at is None else self.published_at.isoformat(),
+            "published_at": _iso(self.published_at),
             "published_by": self.published_by,
-            "closed": self.closed,
+            "closed": [c.to_dict() for c in self.closed],
         }
+
+
+def _iso(moment: dt.date | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def current(s: Session, *, lock: bool = False) -> PlanCycle:
@@ -115,21 +165,34 @@ def ensure_stages(s: Session, cycle: PlanCycle) -> list[CycleStage]:
     return rows
 
 
-def _stage_view(row: CycleStage) -> dict[str, Any]:
-    return {
-        "stage": row.stage,
-        "title": stage_named(row.stage).title,
-        "owner": row.owner_role,
-        "due": None if row.due_date is None else row.due_date.isoformat(),
-        "status": row.status,
-        "signed_off_by": row.signed_off_by,
-        "signed_off_at": None if row.signed_off_at is None else row.signed_off_at.isoformat(),
-        "note": row.note,
-        "version": row.version,
-    }
+def _stage_view(row: CycleStage) -> StageView:
+    return StageView(
+        stage=row.stage,
+        title=stage_named(row.stage).title,
+        owner=row.owner_role,
+        due=row.due_date,
+        status=row.status,
+        signed_off_by=row.signed_off_by,
+        signed_off_at=row.signed_off_at,
+        note=row.note,
+        version=row.version,
+    )
 
 
-def advance(db: Database, *, actor: Actor, note: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class SignedOff:
+    """A stage signed off (`advance`) and the stage the cycle is now in."""
+
+    period: str
+    signed_off: str
+    stage: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"period": self.period, "signed_off": self.signed_off, "stage": self.stage}
+
+
+def advance(db: Database, *, actor: Actor, note: str | None = None) -> SignedOff:
     """Sign off the cycle's current stage (its owner role, or an admin) and open the next.
 
     Data gathering is signed off only once someone has looked at the data-health report.
@@ -170,13 +233,55 @@ def advance(db: Database, *, actor: Actor, note: str | None = None) -> dict[str,
             entity_key=f"{cycle.period}/{row.stage}",
             details={"old": stage.name, "new": following.stage, "note": note},
         )
-        return {"period": cycle.period, "signed_off": row.stage, "stage": following.stage}
+        return SignedOff(cycle.period, row.stage, following.stage)
 
 
 HEALTH_SEEN = "data-health report seen"
 
 
-def data_health(db: Database, *, actor: Actor) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One data-health check that found something."""
+
+    check: str
+    count: int
+    """How many items the check found."""
+    examples: list[str]
+    """The first ten of them."""
+    advice: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "check": self.check,
+            "count": self.count,
+            "examples": self.examples,
+            "advice": self.advice,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    """The data-health report of the open cycle (`data_health`)."""
+
+    period: str
+    findings: list[Finding]
+
+    @property
+    def problems(self) -> int:
+        """How many checks found something."""
+        return len(self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "period": self.period,
+            "findings": [f.to_dict() for f in self.findings],
+            "problems": self.problems,
+        }
+
+
+def data_health(db: Database, *, actor: Actor) -> HealthReport:
     """What is missing or odd in the data, looked at before the demand review.
 
     Products without a price or a routing, resources without capacity, customers without
@@ -196,18 +301,16 @@ def data_health(db: Database, *, actor: Actor) -> dict[str, Any]:
             if row.stage == "data_gathering" and row.status == "open":
                 row.note = f"{HEALTH_SEEN} by {name} at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
                 row.version += 1
-        return {"period": cycle.period, "findings": findings, "problems": len(findings)}
+        return HealthReport(cycle.period, findings)
 
 
-def _health_findings(sheets: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+def _health_findings(sheets: dict[str, pd.DataFrame]) -> list[Finding]:
     products, history = sheets["products"], sheets["demand_history"]
-    found: list[dict[str, Any]] = []
+    found: list[Finding] = []
 
     def add(check: str, items: list[str], advice: str) -> None:
         if items:
-            found.append(
-                {"check": check, "count": len(items), "examples": items[:10], "advice": advice}
-            )
+            found.append(Finding(check, len(items), items[:10], advice))
 
     no_price = products[products["price"].isna() | (products["price"] <= 0)]
     add("products without a price", list(no_price["product_id"]), "add a price: no revenue")
@@ -257,7 +360,20 @@ def _sign_off(row: CycleStage, name: str, note: str | None) -> None:
     row.version += 1
 
 
-def reopen(db: Database, *, actor: Actor, stage: str, reason: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Reopened:
+    """A stage reopened (`reopen`), and the plan of record it withdrew (if any)."""
+
+    period: str
+    stage: str
+    withdrawn_plan: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"period": self.period, "stage": self.stage, "withdrawn_plan": self.withdrawn_plan}
+
+
+def reopen(db: Database, *, actor: Actor, stage: str, reason: str) -> Reopened:
     """Reopen a signed-off stage with a reason; the stages after it wait again.
 
     Reopening a stage before publishing withdraws the plan of record (it stays a version).
@@ -299,19 +415,14 @@ def reopen(db: Database, *, actor: Actor, stage: str, reason: str) -> dict[str, 
             entity_key=f"{cycle.period}/{target.name}",
             details={"old": old, "new": target.name, "reason": reason, "withdrawn": withdrawn},
         )
-        return {"period": cycle.period, "stage": target.name, "withdrawn_plan": withdrawn}
+        return Reopened(cycle.period, target.name, withdrawn)
 
 
 def status(db: Database) -> CycleView:
     """Where the cycle stands: its month, plan of record, and what earlier closes found."""
     with db.sessions.begin() as s:
         cycle = current(s)
-        closed = [
-            {"period": c.period, "plan_of_record": c.plan_version_id}
-            | {k: v for k, v in c.review.items() if k != "plan_version"}
-            for c in cycle_store.cycles(s)
-            if c.closed_at is not None
-        ]
+        closed = [_closed(c) for c in cycle_store.cycles(s) if c.closed_at is not None]
         stages = [_stage_view(row) for row in ensure_stages(s, cycle)]
         return CycleView(
             cycle.period,
@@ -645,11 +756,12 @@ def demo_actuals(db: Database, out: Path, *, seed: int = 7) -> Path:
     return out
 
 
-def closed_reviews(db: Database) -> list[dict[str, Any]]:
+def closed_reviews(db: Database) -> list[ClosedMonth]:
     """Every closed month's review, newest first."""
     with db.sessions.begin() as s:
-        return [
-            {"period": c.period, **c.review}
-            for c in cycle_store.cycles(s)
-            if c.closed_at is not None
-        ]
+        return [_closed(c) for c in cycle_store.cycles(s) if c.closed_at is not None]
+
+
+def _closed(cycle: PlanCycle) -> ClosedMonth:
+    review = {k: v for k, v in cycle.review.items() if k != "plan_version"}
+    return ClosedMonth(cycle.period, cycle.plan_version_id, review)

@@ -35,19 +35,19 @@ def cycle_status(who: Who, db: Db) -> dict[str, Any]:
 @router.get("/api/cycle/health", response_model=HealthRead)
 def health(who: Who, db: Db) -> dict[str, Any]:
     """The data-health report (looking at it is recorded)."""
-    return obj(cycle.data_health(db, actor=who))
+    return obj(cycle.data_health(db, actor=who).to_dict())
 
 
 @router.post("/api/cycle/advance", response_model=AdvanceRead)
 def advance(body: StageIn, who: Who, db: Db) -> dict[str, Any]:
     """Sign off the current stage (its owner)."""
-    return obj(cycle.advance(db, actor=who, note=body.note))
+    return obj(cycle.advance(db, actor=who, note=body.note).to_dict())
 
 
 @router.post("/api/cycle/reopen", response_model=ReopenRead)
 def reopen(body: ReopenIn, who: Who, db: Db) -> dict[str, Any]:
     """Reopen a signed-off stage with a reason."""
-    return obj(cycle.reopen(db, actor=who, stage=body.stage, reason=body.reason))
+    return obj(cycle.reopen(db, actor=who, stage=body.stage, reason=body.reason).to_dict())
 
 
 @router.post("/api/cycle/publish", response_model=CycleRead)

@@ -39,7 +39,7 @@ def _context(db: Database, **extra: Any) -> dict[str, Any]:
         entities=collab.ENTITIES,
         levels=collab.LEVELS,
         decision_statuses=collab.DECISION_STATUSES,
-        signed_off=[s for s in view.stages if s["status"] == "signed_off"],
+        signed_off=[s for s in view.stages if s.status == "signed_off"],
         health=None,
     )
     return context | extra
@@ -58,7 +58,7 @@ def health(request: Request, who: deps.User, db: deps.Db) -> HTMLResponse:
 def advance(request: Request, who: deps.User, db: deps.Db, note: Optional = "") -> Response:
     """Sign off the open stage."""
     done = cycle.advance(db, actor=who, note=note.strip() or None)
-    return deps.done(request, "/cycle", f"Signed off; the cycle is now in {_title(done['stage'])}.")
+    return deps.done(request, "/cycle", f"Signed off; the cycle is now in {_title(done.stage)}.")
 
 
 @router.post("/cycle/reopen")
