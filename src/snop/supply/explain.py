@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 _TOL = 1e-6
 _LATE_TOL = 0.5
 """Backlog under half a unit is rounding, not a late order."""
+_SLACK_TOL = 1e-6
+"""Slack of the elastic model above solver noise: any of it is a promise the plan broke, so
+the diagnosis names it however small (a plan refused for half a unit must say why)."""
 MAX_SENTENCES_PER_TOPIC = 8
 
 CAUSES = ("lead_time", "frozen_fence", "capacity", "cost")
@@ -477,7 +480,7 @@ def _slack(lp: SupplyLp, solution: LpSolution, name: str) -> tuple[pd.DataFrame,
     if block is None:
         return pd.DataFrame(), np.zeros(0)
     values = solution.col_value[block.slice]
-    hit = values > _LATE_TOL
+    hit = values > _SLACK_TOL
     return block.keys[hit].reset_index(drop=True), values[hit]
 
 
@@ -490,19 +493,29 @@ def _end_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -> 
         row = products.iloc[int(p)]
         reasons.append(
             f"{row['product_id']} cannot end {last} with the {_units(row['end_inventory'])} "
-            f"units its end_inventory asks for: at most {_units(row['end_inventory'] - short)} "
+            f"units its end_inventory asks for: at most {_exact(row['end_inventory'] - short)} "
             "can be on hand. Lower end_inventory, or add capacity or subcontracting."
         )
     keys, gap = _slack(lp, solution, "end_backlog_gap")
     for p, over in zip(keys.get("p", []), gap, strict=True):
         row = products.iloc[int(p)]
         reasons.append(
-            f"{row['product_id']} would still owe {_units(row['end_backlog'] + over)} units at "
+            f"{row['product_id']} would still owe {_exact(row['end_backlog'] + over)} units at "
             f"the end of {last}, over its end_backlog limit of {_units(row['end_backlog'])}: "
             "the resources cannot make its demand in time."
             + (_GIVEN_DEMAND if problem.demand_given else "")
         )
     return reasons
+
+
+def _exact(quantity: float) -> str:
+    """Units as whole numbers, with a fraction kept below 10 ('0.5').
+
+    A diagnosis of half a unit must not read '0 units'.
+    """
+    if abs(quantity) >= 10 or float(quantity).is_integer():
+        return _units(quantity)
+    return f"{quantity:.2f}".rstrip("0").rstrip(".")
 
 
 _GIVEN_DEMAND = (
@@ -521,7 +534,7 @@ def _fence_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -
     for name, word in (("fence_under", "less"), ("fence_over", "more")):
         block = lp.columns[name]
         values = solution.col_value[block.slice]
-        for i in np.flatnonzero(values > _LATE_TOL):
+        for i in np.flatnonzero(values > _SLACK_TOL):
             key = block.keys.iloc[i]
             product = products.iloc[int(key["p"])]["product_id"]
             period = problem.periods[int(key["t"])]
@@ -531,7 +544,7 @@ def _fence_reasons(problem: SupplyProblem, lp: SupplyLp, solution: LpSolution) -
                 why = "the end-of-horizon targets need more than was published"
             reasons.append(
                 f"Inside the frozen fence, {product}'s published production of "
-                f"{_units(published[i])} in {period} cannot be kept: {_units(values[i])} "
+                f"{_units(published[i])} in {period} cannot be kept: {_exact(values[i])} "
                 f"{word} is needed, because {why}."
             )
     return reasons
