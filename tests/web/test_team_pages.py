@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from clitools import snop
 from snop.services import audit, collab, cycle, users
 from snop.web.app import create_app
 from web_tools import HX, ClientFor, database_of, error_text, page_token, sign_in
@@ -250,3 +251,24 @@ def test_the_sign_in_form_refuses_a_guesser_after_ten_wrong_passwords(demo_copy:
         assert codes == [401] * 10 + [429]
         page = browser.post("/signin", data={**form, "password": "demo"}, follow_redirects=False)
         assert page.status_code == 429 and "too many wrong passwords" in page.text
+
+
+@pytest.mark.slow
+def test_a_closed_month_is_reviewed_in_words_on_the_cycle_page(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    where = ("--db", str(demo_copy))
+    actuals = tmp_path / "actuals.xlsx"
+    for command in (("publish",), ("cycle", "simulate-month", str(actuals))):
+        assert snop(*where, *command).returncode == 0
+    assert snop(*where, "cycle", "close", str(actuals)).returncode == 0
+    app = create_app(f"sqlite:///{demo_copy}")
+    with TestClient(app) as raw:
+        page = sign_in(raw, "finance").get("/cycle")
+        closed = cycle.status(database_of(raw)).closed
+    app.state.database.close()
+    assert [month.period for month in closed] == ["2026-11"]
+    text = re.sub(r"\s+", " ", page.text)
+    for sentence in closed[0].sentences:
+        assert sentence in text
+    assert "Production kept to plan at" in text and "plan adherence:" not in text

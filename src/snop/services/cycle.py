@@ -91,6 +91,11 @@ class ClosedMonth:
         """JSON-ready form: period, plan_of_record, then the review's figures."""
         return {"period": self.period, "plan_of_record": self.plan_version_id} | self.review
 
+    @property
+    def sentences(self) -> list[str]:
+        """The review as a planner reads it (`review_sentences`)."""
+        return review_sentences(self.review)
+
 
 @dataclass(frozen=True, slots=True)
 class CycleView:
