@@ -476,6 +476,9 @@ def _refresh_consensus(s: Session, *, family: str | None = None) -> None:
     if family is not None and _spreads_across_families(overrides):
         family = None
     values = store.read_values(s, [version.id], family=family)
+    if family is not None and values.empty:  # a family the version has no forecast for
+        _refresh_consensus(s)
+        return
     statistical, naive = streams_from_values(values)
     events = store_frames.read_sheet(s, "events")
     streams = build_streams(statistical, naive, events, overrides)
