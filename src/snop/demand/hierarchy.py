@@ -34,15 +34,6 @@ BOTTOM = "product_segment"
 RECONCILERS = ("bottom_up", "mint_ols", "mint_wls_struct")
 
 
-def _bottom_up() -> object:
-    # Imported here: hierarchicalforecast takes a second to load, most commands never use it.
-    from hierarchicalforecast.methods import BottomUpSparse  # type: ignore[import-untyped]
-
-    # BottomUpSparse reads the sparse S as it is; its result is BottomUp's (S times the
-    # bottom rows).
-    return BottomUpSparse()
-
-
 MINT_WEIGHTS = {"mint_ols": "ols", "mint_wls_struct": "wls_struct"}
 """The MinTrace variants: the diagonal W of each (ols: 1 per node; wls_struct: the number
 of bottom series a node adds up)."""
@@ -158,9 +149,14 @@ def reconcile(base: pd.DataFrame, hierarchy: Hierarchy, method: str) -> pd.DataF
 
 
 def _bottom_up_reconciled(base: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:
-    from hierarchicalforecast.core import HierarchicalReconciliation  # type: ignore[import-untyped]
+    """The bottom rows by hierarchicalforecast's BottomUpSparse (it reads the sparse S as is).
 
-    engine = HierarchicalReconciliation(reconcilers=[_bottom_up()])
+    Imported here: the library takes a second to load, and most commands never use it.
+    """
+    from hierarchicalforecast.core import HierarchicalReconciliation  # type: ignore[import-untyped]
+    from hierarchicalforecast.methods import BottomUpSparse  # type: ignore[import-untyped]
+
+    engine = HierarchicalReconciliation(reconcilers=[BottomUpSparse()])
     y_hat = base.rename(columns={"forecast": "base"})[["unique_id", "ds", "base"]]
     order = hierarchy.nodes["unique_id"]
     y_hat = y_hat.set_index("unique_id").loc[order].reset_index()

@@ -54,6 +54,15 @@ NO_EVENTS = pd.DataFrame(
 ).assign(reason=[])
 
 
+def _streams(
+    statistical: pd.DataFrame, overrides: pd.DataFrame, events: pd.DataFrame = NO_EVENTS
+) -> pd.DataFrame:
+    """build_streams with the statistical forecast (without intervals) as the naive one."""
+    return build_streams(
+        statistical, statistical.drop(columns=["lo_80", "hi_80"]), events, overrides
+    )
+
+
 def test_a_quantity_is_shared_by_forecast_and_a_percentage_applies_to_each_row() -> None:
     statistical = _statistical(
         {("P1", "Key"): [30, 30, 30], ("P2", "Key"): [10, 10, 10], ("Q1", "Key"): [50, 50, 50]}
@@ -65,9 +74,7 @@ def test_a_quantity_is_shared_by_forecast_and_a_percentage_applies_to_each_row()
         ],
         columns=list(OVERRIDE_COLUMNS),
     )
-    streams = build_streams(
-        statistical, statistical.drop(columns=["lo_80", "hi_80"]), NO_EVENTS, overrides
-    )
+    streams = _streams(statistical, overrides)
     change = _stream(streams, "override:sales.sam")
     assert change[("P1", "Key", "2027-02")] == pytest.approx(75.0)  # 30 of 40
     assert change[("P2", "Key", "2027-02")] == pytest.approx(25.0)
@@ -87,9 +94,7 @@ def test_a_quantity_over_rows_forecast_at_zero_is_shared_evenly_and_never_below_
         ],
         columns=list(OVERRIDE_COLUMNS),
     )
-    streams = build_streams(
-        statistical, statistical.drop(columns=["lo_80", "hi_80"]), NO_EVENTS, overrides
-    )
+    streams = _streams(statistical, overrides)
     change = _stream(streams, "override:sales.sam")
     assert change[("P1", "Key", "2027-01")] == pytest.approx(4.5)
     assert change[("P1", "Web", "2027-01")] == pytest.approx(4.5)
@@ -117,9 +122,7 @@ def test_an_override_applies_on_top_of_the_events() -> None:
         [_override("product", "P1", "2027-01", "2027-01", pct=10.0)],
         columns=list(OVERRIDE_COLUMNS),
     )
-    streams = build_streams(
-        statistical, statistical.drop(columns=["lo_80", "hi_80"]), events, overrides
-    )
+    streams = _streams(statistical, overrides, events)
     assert _stream(streams, EVENTS)[("P1", "Key", "2027-02")] == pytest.approx(5.0)
     assert _stream(streams, EVENTS)[("Q1", "Key", "2027-01")] == 0.0
     assert _stream(streams, "override:sales.sam")[("P1", "Key", "2027-01")] == pytest.approx(1.5)

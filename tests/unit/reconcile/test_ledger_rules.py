@@ -159,15 +159,21 @@ def test_a_resource_without_regular_cost_has_no_capacity_cost() -> None:
     assert _rows(frame, "capacity", "resource", "R")["amount"].sum() == 236.0
 
 
-def test_actual_hours_without_resources_are_load_only() -> None:
-    frame = actual_ledger(
+def _december_production_ledger(**resources: pd.DataFrame) -> pd.DataFrame:
+    """The actual ledger of 12 units of A made in 2026-12 (``resources=`` optional)."""
+    return actual_ledger(
         history(),
         products(),
         customers(),
         standard(),
         production=pd.DataFrame({"product_id": ["A"], "period": "2026-12", "quantity": [12.0]}),
         routings=routings(),
+        **resources,
     )
+
+
+def test_actual_hours_without_resources_are_load_only() -> None:
+    frame = _december_production_ledger()
     hours = frame[frame["scope_kind"] == "resource"]
     assert set(hours["component"]) == {"load"}
     assert hours["amount"].to_list() == [12.0]
@@ -179,15 +185,7 @@ def test_an_idle_resource_has_zero_load_and_its_capacity_priced() -> None:
         [resources(), resources().assign(resource_id="S", capacity=50.0, regular_cost=3.0)],
         ignore_index=True,
     )
-    frame = actual_ledger(
-        history(),
-        products(),
-        customers(),
-        standard(),
-        production=pd.DataFrame({"product_id": ["A"], "period": "2026-12", "quantity": [12.0]}),
-        routings=routings(),
-        resources=two,
-    )
+    frame = _december_production_ledger(resources=two)
     assert _rows(frame, "load", "resource", "S")["amount"].to_list() == [0.0]
     assert _rows(frame, "capacity_cost", "resource", "S")["amount"].to_list() == [150.0]
     assert _rows(frame, "capacity_cost", "resource", "R")["amount"].to_list() == [200.0]

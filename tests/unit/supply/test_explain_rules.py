@@ -245,6 +245,8 @@ def test_the_most_valuable_resource_comes_first_and_its_stretches_in_time_order(
 
 # --- late_demand: which order is late ----------------------------------------------------------
 
+LATE_COLUMNS = ["product_id", "family", "segment", "period", "backlog", "cause", "detail"]
+
 
 def test_backlog_of_half_a_unit_is_rounding_not_a_late_order() -> None:
     frames = _frames([("P1", "Key", JAN, 0.5), ("P1", "Spot", JAN, 0.6)])
@@ -253,29 +255,13 @@ def test_backlog_of_half_a_unit_is_rounding_not_a_late_order() -> None:
         ["P1", "Tents", "Spot", JAN]
     ]
     assert late["backlog"].to_list() == [0.6]
-    assert late.columns.to_list() == [
-        "product_id",
-        "family",
-        "segment",
-        "period",
-        "backlog",
-        "cause",
-        "detail",
-    ]
+    assert late.columns.to_list() == LATE_COLUMNS
 
 
 def test_nothing_late_gives_an_empty_table_with_its_columns() -> None:
     late = late_demand(_problem(), _frames([("P1", "Key", JAN, 0.0)]))
     assert late.empty
-    assert late.columns.to_list() == [
-        "product_id",
-        "family",
-        "segment",
-        "period",
-        "backlog",
-        "cause",
-        "detail",
-    ]
+    assert late.columns.to_list() == LATE_COLUMNS
 
 
 # --- late_demand: why -------------------------------------------------------------------------
